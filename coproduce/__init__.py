@@ -1,0 +1,1 @@
+"""coproduce: plan, cost, govern and evaluate co-produced research."""

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users sign in with their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login. The person behind it, and everything they do in projects, is a Person."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class OrganisationKind(models.TextChoices):
+    UNIVERSITY = "university", "University or research institute"
+    FUNDER = "funder", "Funder"
+    HEALTH_SERVICE = "health_service", "Health or care service"
+    GOVERNMENT = "government", "Government or public body"
+    CHARITY = "charity", "Charity or voluntary organisation"
+    COMPANY = "company", "Company"
+    COMMUNITY = "community", "Community group"
+    OTHER = "other", "Other"
+
+
+class Organisation(models.Model):
+    """A university, funder, health service body, charity, company or community group."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyKind(models.TextChoices):
+    """The kind of party a person takes part as."""
+
+    RESEARCHER = "researcher", "Researcher"
+    PUBLIC = "public", "Public contributor or patient"
+    PRACTITIONER = "practitioner", "Practitioner"
+    POLICYMAKER = "policymaker", "Policymaker"
+    FUNDER = "funder", "Funder"
+    KNOWLEDGE_BROKER = "knowledge_broker", "Knowledge broker"
+    CIVIL_SOCIETY = "civil_society", "Civil society"
+    OTHER = "other", "Other"
+
+
+class CareerStage(models.TextChoices):
+    DOCTORAL = "doctoral", "Doctoral"
+    EARLY = "early", "Early career"
+    MID = "mid", "Mid career"
+    SENIOR = "senior", "Senior"
+    NOT_SAY = "not_say", "Prefer not to say"
+
+
+class Contract(models.TextChoices):
+    PERMANENT = "permanent", "Permanent or tenured"
+    FIXED_TERM = "fixed_term", "Fixed term"
+    CASUAL = "casual", "Casual or hourly"
+    UNPAID = "unpaid", "Unpaid or not employed"
+    NOT_SAY = "not_say", "Prefer not to say"
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", "Woman"
+    MAN = "man", "Man"
+    NON_BINARY = "non_binary", "Non-binary"
+    SELF_DESCRIBED = "self_described", "I describe myself another way"
+    NOT_SAY = "not_say", "Prefer not to say"
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def with_organisation(self) -> PersonQuerySet:
+        return self.select_related("organisation")
+
+
+class Person(models.Model):
+    """Anyone who takes part, with or without a login.
+
+    Work attributes (party, organisation, role title) are visible to project colleagues.
+    Equity attributes are self-declared, optional, and shown next to a name only to the person
+    and to their organisation's equity officers; they enter aggregate analysis only with the
+    recorded consent.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, help_text="Optional. Used only to contact them.")
+    party = models.CharField(
+        "kind of party", max_length=20, choices=PartyKind.choices, default=PartyKind.RESEARCHER
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    role_title = models.CharField(max_length=200, blank=True)
+
+    career_stage = models.CharField(max_length=20, choices=CareerStage.choices, blank=True)
+    contract = models.CharField(max_length=20, choices=Contract.choices, blank=True)
+    gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
+    gender_self_description = models.CharField(max_length=100, blank=True)
+    equity_consent = models.BooleanField(
+        "consent to aggregate use", default=False,
+        help_text="May these answers be counted, never named, in analyses of who carries the work?",
+    )
+    equity_consent_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gender="self_described") | Q(gender_self_description=""),
+                name="person_self_description_only_when_self_described",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationMembership(models.Model):
+    """A person's standing in an organisation on coproduce.
+
+    Equity officers may see the equity attributes of the organisation's people; portfolio
+    viewers see the organisation's projects in aggregate.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="org_memberships")
+    is_equity_officer = models.BooleanField(default=False)
+    is_portfolio_viewer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "person"], name="organisation_membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.organisation}"

@@ -1,0 +1,62 @@
+"""Recording audit events. Every service that writes calls `audit_record` in its transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from coproduce.accounts.models import User
+from coproduce.audit.models import AuditEvent
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of `instance`, as JSON-ready values (foreign keys by id)."""
+    names = (
+        list(fields)
+        if fields is not None
+        else [f.attname for f in instance._meta.concrete_fields if not f.primary_key]
+    )
+    return {name: _jsonable(getattr(instance, name)) for name in names}
+
+
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """{field: {"from": old, "to": new}} for every field whose value differs."""
+    return {
+        name: {"from": before.get(name), "to": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def audit_record(
+    *,
+    by: User,
+    action: str,
+    target: models.Model,
+    changes: Mapping[str, Any],
+    project_id: int | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=by,
+        actor_label=by.email,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:300],
+        project_id=project_id,
+        changes=dict(changes),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
