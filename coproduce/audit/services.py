@@ -18,7 +18,13 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     names = (
         list(fields)
         if fields is not None
-        else [f.attname for f in instance._meta.concrete_fields if not f.primary_key]
+        else [
+            f.attname
+            for f in instance._meta.concrete_fields
+            if not f.primary_key
+            and not getattr(f, "auto_now", False)
+            and not getattr(f, "auto_now_add", False)
+        ]
     )
     return {name: _jsonable(getattr(instance, name)) for name in names}
 
@@ -60,3 +66,23 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
+
+
+def audited_save(
+    instance: models.Model,
+    *,
+    by: User,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    project_id: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Validate and save `instance`, then record the fields that changed since `before`.
+
+    Call inside the service's transaction; `before` is the `snapshot` taken before editing
+    (None for a new record, so every field counts as changed).
+    """
+    instance.full_clean()
+    instance.save()
+    changes = changed_fields(before or {}, snapshot(instance))
+    audit_record(by=by, action=action, target=instance, changes=changes, project_id=project_id)
+    return changes

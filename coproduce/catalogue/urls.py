@@ -1,2 +1,6 @@
+from django.urls import path
+
+from coproduce.catalogue import views
+
 app_name = "catalogue"
-urlpatterns: list[object] = []
+urlpatterns = [path("", views.catalogue, name="browse")]

@@ -1,0 +1,50 @@
+# The one entrance: every way to set up, run, test, lint, type-check and benchmark.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := uv
+RUN := $(UV) run --frozen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help setup migrate demo run test test-unit test-e2e test-postgres lint format typecheck bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Create the environment and install the locked dependencies
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@if [ -x /usr/bin/chromium ]; then :; else echo "note: browser tests need Debian's chromium (apt-get install -y chromium)"; fi
+
+migrate: setup ## Apply database migrations
+	$(RUN) coproduce migrate --no-input
+
+demo: migrate ## Load the demo portfolio and serve it on http://$(HOST):$(PORT)
+	$(RUN) coproduce demo
+	$(RUN) coproduce runserver $(HOST):$(PORT)
+
+run: migrate ## Serve the site without changing its data
+	$(RUN) coproduce runserver $(HOST):$(PORT)
+
+test: setup ## Run the whole suite (unit, integration, browser) on SQLite, or on DATABASE_URL
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(RUN) pytest $(PYTEST_ARGS)
+
+test-postgres: setup ## Run the whole suite on a throwaway PostgreSQL server
+	scripts/with-postgres $(MAKE) --no-print-directory test
+
+lint: setup ## ruff check and ruff format --check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: setup ## Format the code and fix what ruff can
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+typecheck: setup ## mypy with django-stubs on coproduce/
+	$(RUN) mypy coproduce
+
+bench: setup ## Print the benchmark figures
+	$(RUN) python -m bench
+
+clean: ## Remove the environment and the local database
+	rm -rf .venv data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from coproduce.accounts.models import Gender, Organisation, Person, User
+from coproduce.audit.services import audit_record, audited_save, snapshot
+
+EQUITY_FIELDS = ("career_stage", "contract", "gender", "gender_self_description", "equity_consent")
+
+
+def person_for_user(user: User) -> Person:
+    """The user's Person; a login without one (say, a new superuser) gets one named after it."""
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        person = person_create(by=user, name=user.get_full_name() or user.email, user=user)
+    return person
+
+
+@transaction.atomic
+def person_create(
+    *,
+    by: User,
+    name: str,
+    email: str = "",
+    party: str = "researcher",
+    organisation: Organisation | None = None,
+    role_title: str = "",
+    user: User | None = None,
+) -> Person:
+    person = Person(
+        name=name.strip(), email=email.strip().lower(), party=party,
+        organisation=organisation, role_title=role_title.strip(), user=user, created_by=by,
+    )
+    audited_save(person, by=by, action="person.create")
+    return person
+
+
+@transaction.atomic
+def person_update_equity(
+    *,
+    by: User,
+    person: Person,
+    career_stage: str,
+    contract: str,
+    gender: str,
+    gender_self_description: str,
+    equity_consent: bool,
+) -> Person:
+    """Record a person's self-declared equity attributes and their consent to aggregate use.
+
+    The audit event names which fields changed but never their values: the log is readable by
+    project leads, and equity attributes must not appear next to a name.
+    """
+    before = snapshot(person, EQUITY_FIELDS)
+    person.career_stage = career_stage
+    person.contract = contract
+    person.gender = gender
+    person.gender_self_description = (
+        gender_self_description.strip() if gender == Gender.SELF_DESCRIBED else ""
+    )
+    if equity_consent and not person.equity_consent:
+        person.equity_consent_at = timezone.now()
+    if not equity_consent:
+        person.equity_consent_at = None
+    person.equity_consent = equity_consent
+    person.full_clean()
+    person.save()
+    changed = sorted(k for k, v in snapshot(person, EQUITY_FIELDS).items() if before[k] != v)
+    audit_record(
+        by=by, action="person.update_equity", target=person,
+        changes={name: {"changed": True} for name in changed},
+    )
+    return person

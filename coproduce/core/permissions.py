@@ -1,0 +1,138 @@
+"""Who may do what: the one place permissions are decided.
+
+Project roles map to sets of permissions. Organisation standing (equity officer) grants the
+right to see people's equity attributes. Views use `require_project_permission`; everything
+else calls `has_permission`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Concatenate
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from coproduce.projects.models import Membership, Project, ProjectRole
+
+if TYPE_CHECKING:
+    from coproduce.accounts.models import Person, User
+
+
+class Permission(StrEnum):
+    PROJECT_VIEW = "project.view"
+    PROJECT_EDIT = "project.edit"
+    MEMBERS_MANAGE = "members.manage"
+    CONTRIBUTIONS_EDIT = "contributions.edit"
+    INVOLVEMENT_EDIT = "involvement.edit"
+    EMPHASIS_SCORE = "emphasis.score"
+    AUDIT_VIEW = "audit.view"
+    EQUITY_VIEW = "equity.view"
+    EQUITY_EDIT = "equity.edit"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    ProjectRole.LEAD: frozenset(
+        {P.PROJECT_VIEW, P.PROJECT_EDIT, P.MEMBERS_MANAGE, P.CONTRIBUTIONS_EDIT,
+         P.INVOLVEMENT_EDIT, P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+    ),
+    ProjectRole.RESEARCHER: frozenset(
+        {P.PROJECT_VIEW, P.PROJECT_EDIT, P.CONTRIBUTIONS_EDIT, P.INVOLVEMENT_EDIT,
+         P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+    ),
+    ProjectRole.COORDINATOR: frozenset(
+        {P.PROJECT_VIEW, P.MEMBERS_MANAGE, P.CONTRIBUTIONS_EDIT, P.INVOLVEMENT_EDIT,
+         P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+    ),
+    ProjectRole.PARTNER: frozenset({P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}),
+    ProjectRole.PUBLIC_CONTRIBUTOR: frozenset(
+        {P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}
+    ),
+    ProjectRole.OBSERVER: frozenset({P.PROJECT_VIEW}),
+}
+PERSON_PERMISSIONS = frozenset({P.EQUITY_VIEW, P.EQUITY_EDIT})
+
+
+def project_role(user: User, project: Project) -> str | None:
+    """The user's role in the project, or None. Cached on the user object per request."""
+    cache: dict[int, str | None] = user.__dict__.setdefault("_project_roles", {})
+    if project.pk not in cache:
+        cache[project.pk] = (
+            Membership.objects.filter(project=project, person__user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[project.pk]
+
+
+def has_permission(
+    user: User | Any,
+    permission: Permission,
+    *,
+    project: Project | None = None,
+    person: Person | None = None,
+) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if permission in PERSON_PERMISSIONS:
+        return person is not None and _may_see_equity(user, person)
+    if project is None:
+        raise ValueError(f"{permission} needs a project")
+    if user.is_superuser:
+        return True
+    role = project_role(user, project)
+    return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
+def _may_see_equity(user: User, person: Person) -> bool:
+    if person.user_id == user.pk:
+        return True
+    if person.organisation_id is None:
+        return False
+    return person.organisation.memberships.filter(
+        person__user=user, is_equity_officer=True
+    ).exists()
+
+
+type ProjectView = Callable[Concatenate[HttpRequest, Project, ...], HttpResponse]
+
+
+def require_project_permission(
+    permission: Permission,
+) -> Callable[[ProjectView], Callable[..., HttpResponse]]:
+    """Load the project named by `project_id` and check `permission` before the view runs.
+
+    Anonymous users are sent to sign in. People outside the project get 404, so they cannot
+    learn which projects exist; members without the permission get 403.
+    """
+
+    def decorator(view: ProjectView) -> Callable[..., HttpResponse]:
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, project_id: int, **kwargs: Any) -> HttpResponse:
+            project = Project.objects.select_related("current_stage", "organisation").filter(
+                pk=project_id
+            ).first()
+            if project is None or not has_permission(
+                request.user, Permission.PROJECT_VIEW, project=project
+            ):
+                raise Http404("No such project")
+            if not has_permission(request.user, permission, project=project):
+                raise PermissionDenied("Your role in this project does not allow this.")
+            return view(request, project, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def permissions_for(user: User, project: Project) -> frozenset[Permission]:
+    """Everything the user may do in the project, for templates to show or hide actions."""
+    if user.is_superuser:
+        return frozenset(Permission) - PERSON_PERMISSIONS
+    role = project_role(user, project)
+    return ROLE_PERMISSIONS[role] if role else frozenset()

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from coproduce.accounts.models import User
+from coproduce.audit.services import audit_record, audited_save, changed_fields, snapshot
+from coproduce.catalogue.models import EmphasisCriterion, Stage
+from coproduce.planning.models import Contribution, EmphasisRating, Involvement
+from coproduce.projects.models import Project
+
+
+@transaction.atomic
+def contribution_create(
+    *, by: User, project: Project, party: str, kind: str, description: str,
+    stages: Iterable[Stage],
+) -> Contribution:
+    if Contribution.objects.filter(project=project, party=party, kind=kind).exists():
+        raise ValidationError(
+            {"kind": "This party already has a contribution of this kind. Edit that one instead."}
+        )
+    contribution = Contribution(
+        project=project, party=party, kind=kind, description=description.strip(), created_by=by
+    )
+    audited_save(contribution, by=by, action="contribution.create", project_id=project.pk)
+    contribution.stages.set(stages)
+    return contribution
+
+
+@transaction.atomic
+def contribution_update(
+    *, by: User, contribution: Contribution, party: str, kind: str, description: str,
+    stages: Iterable[Stage],
+) -> Contribution:
+    clash = Contribution.objects.filter(
+        project_id=contribution.project_id, party=party, kind=kind
+    ).exclude(pk=contribution.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"kind": "This party already has a contribution of this kind. Edit that one instead."}
+        )
+    before = snapshot(contribution)
+    before["stages"] = sorted(contribution.stages.values_list("number", flat=True))
+    contribution.party = party
+    contribution.kind = kind
+    contribution.description = description.strip()
+    contribution.full_clean()
+    contribution.save()
+    stages = list(stages)
+    contribution.stages.set(stages)
+    after = snapshot(contribution)
+    after["stages"] = sorted(stage.number for stage in stages)
+    audit_record(
+        by=by, action="contribution.update", target=contribution,
+        changes=changed_fields(before, after), project_id=contribution.project_id,
+    )
+    return contribution
+
+
+@transaction.atomic
+def contribution_delete(*, by: User, contribution: Contribution) -> None:
+    audit_record(
+        by=by, action="contribution.delete", target=contribution,
+        changes={"description": {"from": contribution.description, "to": None}},
+        project_id=contribution.project_id,
+    )
+    contribution.delete()
+
+
+@transaction.atomic
+def involvement_save(
+    *, by: User, project: Project, party: str, stage: Stage, level: str, purpose: str,
+    alternative: str = "", alternative_rejected_because: str = "",
+) -> Involvement:
+    """Fill in or change one cell of the involvement grid."""
+    involvement = (
+        Involvement.objects.select_for_update()
+        .filter(project=project, party=party, stage=stage)
+        .first()
+    ) or Involvement(project=project, party=party, stage=stage)
+    before = snapshot(involvement) if involvement.pk else None
+    involvement.level = level
+    involvement.purpose = purpose.strip()
+    involvement.alternative = alternative.strip()
+    involvement.alternative_rejected_because = alternative_rejected_because.strip()
+    involvement.updated_by = by
+    action = "involvement.update" if before else "involvement.create"
+    audited_save(involvement, by=by, action=action, before=before, project_id=project.pk)
+    return involvement
+
+
+@transaction.atomic
+def involvement_clear(*, by: User, involvement: Involvement) -> None:
+    audit_record(
+        by=by, action="involvement.clear", target=involvement,
+        changes={"level": {"from": involvement.level, "to": None}},
+        project_id=involvement.project_id,
+    )
+    involvement.delete()
+
+
+@transaction.atomic
+def emphasis_rate(
+    *, by: User, project: Project, criterion: EmphasisCriterion, score: int, note: str = ""
+) -> EmphasisRating:
+    rating = (
+        EmphasisRating.objects.select_for_update()
+        .filter(project=project, criterion=criterion)
+        .first()
+    ) or EmphasisRating(project=project, criterion=criterion)
+    before = snapshot(rating) if rating.pk else None
+    if before and before["score"] == score and before["note"] == note.strip():
+        return rating
+    rating.score = score
+    rating.note = note.strip()
+    rating.updated_by = by
+    audited_save(rating, by=by, action="emphasis.rate", before=before, project_id=project.pk)
+    return rating

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from coproduce.accounts.models import Organisation, PartyKind, Person, User
+from coproduce.catalogue.models import Stage
+from coproduce.projects.models import Membership, Project, ProjectRole
+
+
+class StageChoiceField(forms.ModelChoiceField[Stage]):
+    def label_from_instance(self, obj: Stage) -> str:
+        return f"{obj.number}. {obj.name}"
+
+
+class ProjectForm(forms.ModelForm[Project]):
+    current_stage = StageChoiceField(
+        queryset=Stage.objects.all(), empty_label=None,
+        help_text="Where the study is now. You can change this as it moves on.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "title", "summary", "organisation", "funder", "start_date", "end_date",
+            "current_stage", "approach", "why_coproduce", "intended_outcomes",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "why_coproduce": forms.Textarea(attrs={"rows": 3}),
+            "intended_outcomes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"summary": "Two or three sentences a member of the public would follow."}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.all()
+        if not user.is_superuser:
+            organisations = organisations.filter(memberships__person__user=user)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["organisation"].help_text = (
+            "The organisation that hosts the study. You can choose any you are a member of."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date must be on or after the start date.")
+        return data
+
+
+class AddMemberForm(forms.Form):
+    """Add an existing person, or create someone on the spot, in one form."""
+
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, label="An existing person",
+        help_text="People in your organisations who are not yet in this project.",
+    )
+    new_name = forms.CharField(
+        max_length=200, required=False, label="Or add someone new: their name",
+        help_text="For someone without a coproduce account, such as a public contributor.",
+    )
+    new_email = forms.EmailField(required=False, label="Their email address (optional)")
+    new_party = forms.ChoiceField(
+        choices=PartyKind.choices, required=False, label="They take part as"
+    )
+    new_role_title = forms.CharField(max_length=200, required=False, label="Role title (optional)")
+    role = forms.ChoiceField(choices=ProjectRole.choices, label="Project role")
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (  # type: ignore[attr-defined]
+            Person.objects.filter(organisation__memberships__person__memberships__project=project)
+            .exclude(memberships__project=project)
+            .distinct()
+            .select_related("organisation")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        person, name = data.get("person"), data.get("new_name", "").strip()
+        if person and name:
+            self.add_error("new_name", "Choose an existing person or add someone new, not both.")
+        elif not person and not name:
+            self.add_error("person", "Choose an existing person, or give the name of someone new.")
+        if name and not data.get("new_party"):
+            self.add_error("new_party", "Say what kind of party the new person takes part as.")
+        return data
+
+
+class MembershipForm(forms.ModelForm[Membership]):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_data_custodian"]

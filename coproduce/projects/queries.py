@@ -1,0 +1,110 @@
+"""Read models that span apps: the project overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from coproduce.accounts.models import PartyKind
+from coproduce.catalogue.models import EmphasisCriterion, Question, QuestionAudience, Stage
+from coproduce.planning.models import Contribution, EmphasisRating, Involvement
+from coproduce.projects.models import Membership, Project
+
+
+@dataclass
+class QuestionProgress:
+    number: int
+    title: str
+    prompt: str
+    done: int
+    total: int
+    missing: list[str] = field(default_factory=list)
+    url: str | None = None
+    available: bool = True
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def status(self) -> str:
+        if not self.available:
+            return "Not recorded in coproduce yet"
+        if self.total and self.done >= self.total:
+            return "Answered"
+        return "Started" if self.done else "Not started"
+
+
+@dataclass
+class Overview:
+    project: Project
+    members: list[Membership]
+    parties: list[str]
+    questions: list[QuestionProgress]
+    emphasis: QuestionProgress
+
+    @property
+    def party_labels(self) -> list[str]:
+        labels = dict(PartyKind.choices)
+        return [labels[party] for party in self.parties]
+
+
+def project_parties(members: list[Membership]) -> list[str]:
+    """The kinds of party present among the members, in the standard order."""
+    present = {m.person.party for m in members}
+    return [value for value in PartyKind.values if value in present]
+
+
+def project_overview(project: Project) -> Overview:
+    members = list(
+        Membership.objects.filter(project=project).select_related("person__organisation")
+    )
+    parties = project_parties(members)
+    labels = dict(PartyKind.choices)
+    stages = list(Stage.objects.all())
+    questions = {q.code: q for q in Question.objects.filter(audience=QuestionAudience.PROJECT)}
+
+    contributing = set(
+        Contribution.objects.filter(project=project).values_list("party", flat=True)
+    )
+    involved = set(Involvement.objects.filter(project=project).values_list("party", "stage_id"))
+    involved_parties = {party for party, _ in involved}
+    involved_stages = {stage_id for _, stage_id in involved}
+
+    def question(code: str, **kwargs: object) -> QuestionProgress:
+        q = questions[code]
+        return QuestionProgress(number=q.number, title=q.title, prompt=q.prompt, **kwargs)  # type: ignore[arg-type]
+
+    pk = project.pk
+    contributions = question(
+        "contributions",
+        done=sum(1 for p in parties if p in contributing),
+        total=len(parties),
+        missing=[f"What {labels[p].lower()}s bring" for p in parties if p not in contributing],
+        url=reverse("planning:contributions", args=[pk]),
+    )
+    involvement = question(
+        "involvement",
+        done=sum(1 for p in parties if p in involved_parties),
+        total=len(parties),
+        missing=[f"When {labels[p].lower()}s are involved" for p in parties if p not in involved_parties]
+        + [f"Nobody is involved at stage {s.number}, {s.name.lower()}" for s in stages if s.pk not in involved_stages],
+        url=reverse("planning:involvement", args=[pk]),
+    )
+    costs = question("costs", done=0, total=0, available=False)
+    governance = question("governance", done=0, total=0, available=False)
+
+    criteria = EmphasisCriterion.objects.count()
+    rated = EmphasisRating.objects.filter(project=project).count()
+    emphasis = QuestionProgress(
+        number=0, title="How much emphasis co-production deserves",
+        prompt="Score the seven circumstances that argue for less or more co-production.",
+        done=rated, total=criteria,
+        missing=[f"{criteria - rated} of {criteria} criteria not scored"] if rated < criteria else [],
+        url=reverse("planning:emphasis", args=[pk]),
+    )
+    return Overview(
+        project=project, members=members, parties=parties,
+        questions=[contributions, involvement, costs, governance], emphasis=emphasis,
+    )
