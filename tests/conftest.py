@@ -1,0 +1,64 @@
+"""Shared fixtures. Personas make permission tests read like prose:
+
+alice leads the project, bob is a researcher on it, paula is a practice partner, carol a public
+contributor, olive an observer; oscar is signed in but outside the project; anonymous is not
+signed in at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from coproduce.accounts.models import Organisation, User
+from coproduce.projects.models import Project
+from tests.factories import PASSWORD, add_member, make_organisation, make_project, make_user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@dataclass
+class Team:
+    organisation: Organisation
+    project: Project
+    alice: User
+    bob: User
+    paula: User
+    carol: User
+    olive: User
+    oscar: User
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    organisation = make_organisation("Northbridge University")
+    alice = make_user("alice@example.org", name="Alice Lead", organisation=organisation)
+    bob = make_user("bob@example.org", name="Bob Researcher", organisation=organisation)
+    paula = make_user("paula@example.org", name="Paula Partner", party="practitioner")
+    carol = make_user("carol@example.org", name="Carol Contributor", party="public")
+    olive = make_user("olive@example.org", name="Olive Observer", party="funder")
+    oscar = make_user("oscar@example.org", name="Oscar Outsider", organisation=organisation)
+    project = make_project(by=alice, organisation=organisation, title="Crisis care study")
+    for user, role in ((bob, "researcher"), (paula, "partner"), (carol, "public_contributor"), (olive, "observer")):
+        add_member(project, user, role, by=alice)
+    # Oscar has a project of his own, so he is a real user, not an empty account.
+    make_project(by=oscar, organisation=organisation, title="Oscar's own study")
+    return Team(organisation, project, alice, bob, paula, carol, olive, oscar)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        assert client.login(username=user.email, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for

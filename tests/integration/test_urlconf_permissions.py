@@ -1,0 +1,112 @@
+"""Walk the whole URLconf: anonymous users are sent to sign in, outsiders see nothing.
+
+A new URL is covered automatically; one that takes an argument this file cannot fill makes the
+test fail until it is taught the argument, so no view escapes the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from coproduce.planning.services import contribution_create
+from coproduce.projects.models import Membership
+from tests.conftest import Team, client_for
+
+PUBLIC = {"home", "healthz", "accounts:login", "accounts:logout"}
+PROJECT_EDIT_URLS = {
+    "projects:edit", "projects:member_add", "projects:member_edit", "projects:member_remove",
+}
+
+
+def url_names(patterns: list[URLPattern | URLResolver] | None = None, namespace: str = "") -> Iterator[tuple[str, list[str]]]:
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            for name, args in url_names(pattern.url_patterns, inner):
+                yield name, [*pattern.pattern.regex.groupindex, *args]
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", list(pattern.pattern.regex.groupindex)
+
+
+def all_urls(team: Team) -> list[tuple[str, str]]:
+    contribution = contribution_create(
+        by=team.alice, project=team.project, party="public", kind="lived_experience",
+        description="Experience of crisis care", stages=[],
+    )
+    values = {
+        "project_id": team.project.pk,
+        "membership_id": Membership.objects.filter(project=team.project).first().pk,  # type: ignore[union-attr]
+        "contribution_id": contribution.pk,
+        "party": "public",
+        "stage_number": 2,
+        "person_id": team.bob.person.pk,
+    }
+    urls = []
+    for name, args in url_names():
+        missing = set(args) - set(values)
+        assert not missing, f"Teach this test how to fill {missing} for {name}"
+        urls.append((name, reverse(name, kwargs={a: values[a] for a in dict.fromkeys(args)})))
+    return urls
+
+
+@pytest.mark.django_db
+def test_every_private_url_sends_anonymous_users_to_sign_in(team: Team) -> None:
+    client = client_for(None)
+    checked = 0
+    for name, url in all_urls(team):
+        if name in PUBLIC:
+            continue
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (302, 405), (name, method, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("accounts:login")), name
+            checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.django_db
+def test_every_project_url_is_hidden_from_outsiders(team: Team) -> None:
+    client = client_for(team.oscar)
+    project_urls = [(n, u) for n, u in all_urls(team) if f"/projects/{team.project.pk}/" in u]
+    assert len(project_urls) >= 14
+    for name, url in project_urls:
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (403, 404, 405), (name, response.status_code)
+            assert b"Crisis care study" not in response.content, name
+
+
+@pytest.mark.django_db
+def test_equity_page_of_another_person_is_forbidden_to_colleagues(team: Team) -> None:
+    url = reverse("accounts:equity", kwargs={"person_id": team.bob.person.pk})
+    assert client_for(team.alice).get(url).status_code == 403
+    assert client_for(team.bob).get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_observer_cannot_reach_any_editing_url(team: Team) -> None:
+    client = client_for(team.olive)
+    edit_urls = [
+        (n, u) for n, u in all_urls(team)
+        if n in PROJECT_EDIT_URLS or n.startswith("planning:") and n not in {
+            "planning:contributions", "planning:involvement", "planning:emphasis",
+        }
+    ]
+    assert len(edit_urls) >= 9
+    for name, url in edit_urls:
+        response = client.post(url, {"title": "Hijacked"})
+        assert response.status_code == 403, (name, response.status_code)
+
+
+@pytest.mark.django_db
+def test_members_see_every_project_page(team: Team) -> None:
+    client = client_for(team.carol)
+    for name in ("projects:overview", "projects:members", "planning:contributions",
+                 "planning:involvement", "planning:emphasis"):
+        response = client.get(reverse(name, kwargs={"project_id": team.project.pk}))
+        assert response.status_code == 200, name
+        assert b"Crisis care study" in response.content
