@@ -24,28 +24,41 @@ class SignInForm(AuthenticationForm):
 
 class EquityForm(forms.ModelForm[Person]):
     career_stage = forms.ChoiceField(
-        choices=[("", "Not answered"), *CareerStage.choices], required=False,
-        widget=forms.RadioSelect, label="Career stage",
+        choices=[("", "Not answered"), *CareerStage.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Career stage",
     )
     contract = forms.ChoiceField(
-        choices=[("", "Not answered"), *Contract.choices], required=False,
-        widget=forms.RadioSelect, label="Contract",
+        choices=[("", "Not answered"), *Contract.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Contract",
     )
     gender = forms.ChoiceField(
-        choices=[("", "Not answered"), *Gender.choices], required=False,
-        widget=forms.RadioSelect, label="Gender",
+        choices=[("", "Not answered"), *Gender.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Gender",
     )
 
     class Meta:
         model = Person
         fields = [
-            "career_stage", "contract", "gender", "gender_self_description", "equity_consent",
+            "career_stage",
+            "contract",
+            "gender",
+            "gender_self_description",
+            "equity_consent",
         ]
         labels = {"gender_self_description": "If you describe yourself another way (optional)"}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("gender_self_description", "").strip() and data.get("gender") != Gender.SELF_DESCRIBED:
+        if (
+            data.get("gender_self_description", "").strip()
+            and data.get("gender") != Gender.SELF_DESCRIBED
+        ):
             self.add_error(
                 "gender_self_description",
                 "Choose 'I describe myself another way' to add your own description.",

@@ -119,7 +119,10 @@ class Person(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="person",
     )
     name = models.CharField(max_length=200)
@@ -137,14 +140,18 @@ class Person(models.Model):
     gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
     gender_self_description = models.CharField(max_length=100, blank=True)
     equity_consent = models.BooleanField(
-        "consent to aggregate use", default=False,
+        "consent to aggregate use",
+        default=False,
         help_text="May these answers be counted, never named, in analyses of who carries the work?",
     )
     equity_consent_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -29,8 +29,13 @@ def person_create(
     user: User | None = None,
 ) -> Person:
     person = Person(
-        name=name.strip(), email=email.strip().lower(), party=party,
-        organisation=organisation, role_title=role_title.strip(), user=user, created_by=by,
+        name=name.strip(),
+        email=email.strip().lower(),
+        party=party,
+        organisation=organisation,
+        role_title=role_title.strip(),
+        user=user,
+        created_by=by,
     )
     audited_save(person, by=by, action="person.create")
     return person
@@ -68,7 +73,9 @@ def person_update_equity(
     person.save()
     changed = sorted(k for k, v in snapshot(person, EQUITY_FIELDS).items() if before[k] != v)
     audit_record(
-        by=by, action="person.update_equity", target=person,
+        by=by,
+        action="person.update_equity",
+        target=person,
         changes={name: {"changed": True} for name in changed},
     )
     return person

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 
 from coproduce.accounts.forms import EquityForm, SignInForm
 from coproduce.accounts.models import Person
 from coproduce.accounts.services import person_for_user, person_update_equity
+from coproduce.core.http import AuthenticatedHttpRequest
 from coproduce.core.permissions import Permission, has_permission
 
 
@@ -30,18 +31,20 @@ class PasswordChangedView(auth_views.PasswordChangeDoneView):
 
 
 @login_required
-def my_equity(request: HttpRequest) -> HttpResponse:
-    return redirect("accounts:equity", person_id=person_for_user(request.user).pk)  # type: ignore[arg-type]
+def my_equity(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return redirect("accounts:equity", person_id=person_for_user(request.user).pk)
 
 
 @login_required
-def equity_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def equity_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.with_organisation(), pk=person_id)
     if not has_permission(request.user, Permission.EQUITY_VIEW, person=person):
-        raise PermissionDenied("Only this person and their organisation's equity officers may see this page.")
+        raise PermissionDenied(
+            "Only this person and their organisation's equity officers may see this page."
+        )
     form = EquityForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        person_update_equity(by=request.user, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+        person_update_equity(by=request.user, person=person, **form.cleaned_data)
         messages.success(request, "Your answers have been saved.")
         return redirect("accounts:equity", person_id=person.pk)
     is_self = person.user_id == request.user.pk

@@ -39,8 +39,10 @@ def load_framework(apps: Any, version: str) -> None:
         stages[row["number"]], _ = model("catalogue", "Stage").objects.update_or_create(
             code=row["code"],
             defaults={
-                "number": row["number"], "name": row["name"],
-                "description": row["description"], "version": release,
+                "number": row["number"],
+                "name": row["name"],
+                "description": row["description"],
+                "version": release,
             },
         )
     for row in data["items"]:
@@ -50,24 +52,37 @@ def load_framework(apps: Any, version: str) -> None:
                 "type": row["type"],
                 "stage": stages[row["stage"]] if row["stage"] is not None else None,
                 "cost_kind": kinds[row["cost_kind"]],
-                "title": row["title"], "description": row["description"],
-                "prompt": row.get("prompt", ""), "version": release,
+                "title": row["title"],
+                "description": row["description"],
+                "prompt": row.get("prompt", ""),
+                "version": release,
             },
         )
-    for audience, key in (("project", "project_questions"), ("organisation", "organisation_questions")):
+    for audience, key in (
+        ("project", "project_questions"),
+        ("organisation", "organisation_questions"),
+    ):
         for row in data[key]:
             model("catalogue", "Question").objects.update_or_create(
-                audience=audience, code=row["code"],
+                audience=audience,
+                code=row["code"],
                 defaults={
-                    "number": row["number"], "title": row["title"], "prompt": row["prompt"],
-                    "help": row.get("help", ""), "version": release,
+                    "number": row["number"],
+                    "title": row["title"],
+                    "prompt": row["prompt"],
+                    "help": row.get("help", ""),
+                    "version": release,
                 },
             )
     for row in data["emphasis_criteria"]:
         model("catalogue", "EmphasisCriterion").objects.update_or_create(
             code=row["code"],
             defaults={
-                "number": row["number"], "name": row["name"], "less_when": row["less_when"],
-                "more_when": row["more_when"], "help": row.get("help", ""), "version": release,
+                "number": row["number"],
+                "name": row["name"],
+                "less_when": row["less_when"],
+                "more_when": row["more_when"],
+                "help": row.get("help", ""),
+                "version": release,
             },
         )

@@ -86,8 +86,12 @@ class CatalogueItem(models.Model):
     description = models.TextField()
     prompt = models.CharField(max_length=300, blank=True)
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="catalogue_items", help_text="Empty for the framework's own items.",
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="catalogue_items",
+        help_text="Empty for the framework's own items.",
     )
     version = models.ForeignKey(
         CatalogueVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -34,8 +34,12 @@ def catalogue_export() -> dict[str, Any]:
         ],
         "items": [
             {
-                "code": i.code, "type": i.type, "stage": i.stage.number if i.stage else None,
-                "cost_kind": i.cost_kind.code, "title": i.title, "description": i.description,
+                "code": i.code,
+                "type": i.type,
+                "stage": i.stage.number if i.stage else None,
+                "cost_kind": i.cost_kind.code,
+                "title": i.title,
+                "description": i.description,
                 "prompt": i.prompt,
                 "organisation": i.organisation.name if i.organisation else None,
             }
@@ -45,8 +49,12 @@ def catalogue_export() -> dict[str, Any]:
         "organisation_questions": _questions(questions, QuestionAudience.ORGANISATION),
         "emphasis_criteria": [
             {
-                "number": c.number, "code": c.code, "name": c.name, "less_when": c.less_when,
-                "more_when": c.more_when, "help": c.help,
+                "number": c.number,
+                "code": c.code,
+                "name": c.name,
+                "less_when": c.less_when,
+                "more_when": c.more_when,
+                "help": c.help,
             }
             for c in EmphasisCriterion.objects.all()
         ],

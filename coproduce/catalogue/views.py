@@ -18,12 +18,19 @@ from coproduce.catalogue.models import (
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     items = list(CatalogueItem.objects.framework().select_related("cost_kind"))
-    stages = list(Stage.objects.all())
-    for stage in stages:
-        stage.challenges = [i for i in items if i.stage_id == stage.pk and i.type == ItemType.CHALLENGE]  # type: ignore[attr-defined]
-        stage.costs = [i for i in items if i.stage_id == stage.pk and i.type == ItemType.COST]  # type: ignore[attr-defined]
+    stages = [
+        {
+            "stage": stage,
+            "challenges": [
+                i for i in items if i.stage_id == stage.pk and i.type == ItemType.CHALLENGE
+            ],
+            "costs": [i for i in items if i.stage_id == stage.pk and i.type == ItemType.COST],
+        }
+        for stage in Stage.objects.all()
+    ]
     return render(
-        request, "catalogue/catalogue.html",
+        request,
+        "catalogue/catalogue.html",
         {
             "stages": stages,
             "cross_cutting": [i for i in items if i.type == ItemType.CROSS_CUTTING],

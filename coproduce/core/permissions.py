@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Concatenate
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from coproduce.accounts.models import OrganisationMembership
 from coproduce.projects.models import Membership, Project, ProjectRole
 
 if TYPE_CHECKING:
@@ -37,16 +38,35 @@ class Permission(StrEnum):
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ProjectRole.LEAD: frozenset(
-        {P.PROJECT_VIEW, P.PROJECT_EDIT, P.MEMBERS_MANAGE, P.CONTRIBUTIONS_EDIT,
-         P.INVOLVEMENT_EDIT, P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+        {
+            P.PROJECT_VIEW,
+            P.PROJECT_EDIT,
+            P.MEMBERS_MANAGE,
+            P.CONTRIBUTIONS_EDIT,
+            P.INVOLVEMENT_EDIT,
+            P.EMPHASIS_SCORE,
+            P.AUDIT_VIEW,
+        }
     ),
     ProjectRole.RESEARCHER: frozenset(
-        {P.PROJECT_VIEW, P.PROJECT_EDIT, P.CONTRIBUTIONS_EDIT, P.INVOLVEMENT_EDIT,
-         P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+        {
+            P.PROJECT_VIEW,
+            P.PROJECT_EDIT,
+            P.CONTRIBUTIONS_EDIT,
+            P.INVOLVEMENT_EDIT,
+            P.EMPHASIS_SCORE,
+            P.AUDIT_VIEW,
+        }
     ),
     ProjectRole.COORDINATOR: frozenset(
-        {P.PROJECT_VIEW, P.MEMBERS_MANAGE, P.CONTRIBUTIONS_EDIT, P.INVOLVEMENT_EDIT,
-         P.EMPHASIS_SCORE, P.AUDIT_VIEW}
+        {
+            P.PROJECT_VIEW,
+            P.MEMBERS_MANAGE,
+            P.CONTRIBUTIONS_EDIT,
+            P.INVOLVEMENT_EDIT,
+            P.EMPHASIS_SCORE,
+            P.AUDIT_VIEW,
+        }
     ),
     ProjectRole.PARTNER: frozenset({P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}),
     ProjectRole.PUBLIC_CONTRIBUTOR: frozenset(
@@ -93,12 +113,13 @@ def _may_see_equity(user: User, person: Person) -> bool:
         return True
     if person.organisation_id is None:
         return False
-    return person.organisation.memberships.filter(
-        person__user=user, is_equity_officer=True
+    return OrganisationMembership.objects.filter(
+        organisation_id=person.organisation_id, person__user=user, is_equity_officer=True
     ).exists()
 
 
-type ProjectView = Callable[Concatenate[HttpRequest, Project, ...], HttpResponse]
+# Views take (request, project, **url_kwargs); Callable[..., ...] keeps their own request type.
+type ProjectView = Callable[..., HttpResponse]
 
 
 def require_project_permission(
@@ -114,9 +135,11 @@ def require_project_permission(
         @login_required
         @functools.wraps(view)
         def wrapper(request: HttpRequest, project_id: int, **kwargs: Any) -> HttpResponse:
-            project = Project.objects.select_related("current_stage", "organisation").filter(
-                pk=project_id
-            ).first()
+            project = (
+                Project.objects.select_related("current_stage", "organisation")
+                .filter(pk=project_id)
+                .first()
+            )
             if project is None or not has_permission(
                 request.user, Permission.PROJECT_VIEW, project=project
             ):

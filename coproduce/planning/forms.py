@@ -21,7 +21,9 @@ class StagesField(forms.ModelMultipleChoiceField[Stage]):
 
 class ContributionForm(forms.ModelForm[Contribution]):
     stages = StagesField(
-        queryset=Stage.objects.all(), widget=forms.CheckboxSelectMultiple, required=False,
+        queryset=Stage.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         label="Stages it is needed at",
         help_text="Tick every stage where this contribution is needed.",
     )
@@ -57,9 +59,10 @@ class InvolvementForm(forms.ModelForm[Involvement]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("alternative", "").strip() and not data.get(
-            "alternative_rejected_because", ""
-        ).strip():
+        if (
+            data.get("alternative", "").strip()
+            and not data.get("alternative_rejected_because", "").strip()
+        ):
             self.add_error(
                 "alternative_rejected_because",
                 "Say why the alternative was not chosen, or leave the alternative empty.",
@@ -85,14 +88,20 @@ class EmphasisForm(forms.Form):
         for criterion in criteria:
             rating = ratings.get(criterion.pk)
             self.fields[f"score_{criterion.code}"] = forms.TypedChoiceField(
-                label=criterion.name, choices=SCORE_CHOICES, coerce=int, required=False,
-                widget=forms.RadioSelect, initial=rating.score if rating else None,
+                label=criterion.name,
+                choices=SCORE_CHOICES,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+                initial=rating.score if rating else None,
                 help_text=f"Less when {_lower_first(criterion.less_when)} "
                 f"More when {_lower_first(criterion.more_when)}",
             )
             self.fields[f"note_{criterion.code}"] = forms.CharField(
-                label=f"Note on {criterion.name.lower()} (optional)", required=False,
-                widget=forms.Textarea(attrs={"rows": 2}), initial=rating.note if rating else "",
+                label=f"Note on {criterion.name.lower()} (optional)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=rating.note if rating else "",
             )
 
     def clean(self) -> dict[str, Any]:
@@ -101,9 +110,7 @@ class EmphasisForm(forms.Form):
             if data.get(f"note_{criterion.code}", "").strip() and data.get(
                 f"score_{criterion.code}"
             ) in (None, ""):
-                self.add_error(
-                    f"score_{criterion.code}", "Choose a score to go with your note."
-                )
+                self.add_error(f"score_{criterion.code}", "Choose a score to go with your note.")
         return data
 
     def scored(self) -> list[tuple[EmphasisCriterion, int, str]]:

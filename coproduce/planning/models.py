@@ -80,7 +80,8 @@ class Involvement(models.Model):
     level = models.CharField("level of involvement", max_length=20, choices=InvolvementLevel)
     purpose = models.TextField(help_text="What is this party's involvement at this stage for?")
     alternative = models.TextField(
-        "alternative considered", blank=True,
+        "alternative considered",
+        blank=True,
         help_text="For example, a review of published patient experience instead of a panel.",
     )
     alternative_rejected_because = models.TextField(

@@ -40,7 +40,9 @@ def involvement_grid(project: Project, *, all_parties: bool = False) -> Grid:
     shown = member_parties | {party for party, _ in involvements}
     rows = [
         GridRow(
-            party=value, label=label, has_members=value in member_parties,
+            party=value,
+            label=label,
+            has_members=value in member_parties,
             cells=[(stage, involvements.get((value, stage.pk))) for stage in stages],
         )
         for value, label in PartyKind.choices
@@ -49,7 +51,9 @@ def involvement_grid(project: Project, *, all_parties: bool = False) -> Grid:
     return Grid(stages=stages, rows=rows, hidden_parties=len(PartyKind.values) - len(rows))
 
 
-def project_appraisal(project: Project) -> tuple[list[EmphasisCriterion], dict[int, EmphasisRating], Appraisal]:
+def project_appraisal(
+    project: Project,
+) -> tuple[list[EmphasisCriterion], dict[int, EmphasisRating], Appraisal]:
     criteria = list(EmphasisCriterion.objects.all())
     ratings = {
         r.criterion_id: r

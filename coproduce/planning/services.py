@@ -14,7 +14,12 @@ from coproduce.projects.models import Project
 
 @transaction.atomic
 def contribution_create(
-    *, by: User, project: Project, party: str, kind: str, description: str,
+    *,
+    by: User,
+    project: Project,
+    party: str,
+    kind: str,
+    description: str,
     stages: Iterable[Stage],
 ) -> Contribution:
     if Contribution.objects.filter(project=project, party=party, kind=kind).exists():
@@ -31,7 +36,12 @@ def contribution_create(
 
 @transaction.atomic
 def contribution_update(
-    *, by: User, contribution: Contribution, party: str, kind: str, description: str,
+    *,
+    by: User,
+    contribution: Contribution,
+    party: str,
+    kind: str,
+    description: str,
     stages: Iterable[Stage],
 ) -> Contribution:
     clash = Contribution.objects.filter(
@@ -53,8 +63,11 @@ def contribution_update(
     after = snapshot(contribution)
     after["stages"] = sorted(stage.number for stage in stages)
     audit_record(
-        by=by, action="contribution.update", target=contribution,
-        changes=changed_fields(before, after), project_id=contribution.project_id,
+        by=by,
+        action="contribution.update",
+        target=contribution,
+        changes=changed_fields(before, after),
+        project_id=contribution.project_id,
     )
     return contribution
 
@@ -62,7 +75,9 @@ def contribution_update(
 @transaction.atomic
 def contribution_delete(*, by: User, contribution: Contribution) -> None:
     audit_record(
-        by=by, action="contribution.delete", target=contribution,
+        by=by,
+        action="contribution.delete",
+        target=contribution,
         changes={"description": {"from": contribution.description, "to": None}},
         project_id=contribution.project_id,
     )
@@ -71,8 +86,15 @@ def contribution_delete(*, by: User, contribution: Contribution) -> None:
 
 @transaction.atomic
 def involvement_save(
-    *, by: User, project: Project, party: str, stage: Stage, level: str, purpose: str,
-    alternative: str = "", alternative_rejected_because: str = "",
+    *,
+    by: User,
+    project: Project,
+    party: str,
+    stage: Stage,
+    level: str,
+    purpose: str,
+    alternative: str = "",
+    alternative_rejected_because: str = "",
 ) -> Involvement:
     """Fill in or change one cell of the involvement grid."""
     involvement = (
@@ -94,7 +116,9 @@ def involvement_save(
 @transaction.atomic
 def involvement_clear(*, by: User, involvement: Involvement) -> None:
     audit_record(
-        by=by, action="involvement.clear", target=involvement,
+        by=by,
+        action="involvement.clear",
+        target=involvement,
         changes={"level": {"from": involvement.level, "to": None}},
         project_id=involvement.project_id,
     )

@@ -8,12 +8,14 @@ urlpatterns = [
     path("contributions/add/", views.contribution_add, name="contribution_add"),
     path("contributions/<int:contribution_id>/", views.contribution_edit, name="contribution_edit"),
     path(
-        "contributions/<int:contribution_id>/delete/", views.contribution_delete,
+        "contributions/<int:contribution_id>/delete/",
+        views.contribution_delete,
         name="contribution_delete",
     ),
     path("involvement/", views.involvement, name="involvement"),
     path(
-        "involvement/<slug:party>/<int:stage_number>/", views.involvement_cell,
+        "involvement/<slug:party>/<int:stage_number>/",
+        views.involvement_cell,
         name="involvement_cell",
     ),
     path("emphasis/", views.emphasis, name="emphasis"),

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.forms import apply_errors
+from coproduce.core.http import AuthenticatedHttpRequest
 from coproduce.core.permissions import Permission, permissions_for, require_project_permission
 from coproduce.planning import services
 from coproduce.planning.forms import ContributionForm, EmphasisForm, InvolvementForm
@@ -18,120 +19,151 @@ from coproduce.projects.models import Project
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
-def contribution_list(request: HttpRequest, project: Project) -> HttpResponse:
+def contribution_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     contributions = Contribution.objects.filter(project=project).prefetch_related("stages")
     return render(
-        request, "planning/contribution_list.html",
+        request,
+        "planning/contribution_list.html",
         {"project": project, "contributions": contributions, "form": ContributionForm()},
     )
 
 
 @require_project_permission(Permission.CONTRIBUTIONS_EDIT)
-def contribution_add(request: HttpRequest, project: Project) -> HttpResponse:
+def contribution_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     return _contribution_form(request, project, None)
 
 
 @require_project_permission(Permission.CONTRIBUTIONS_EDIT)
-def contribution_edit(request: HttpRequest, project: Project, contribution_id: int) -> HttpResponse:
+def contribution_edit(
+    request: AuthenticatedHttpRequest, project: Project, contribution_id: int
+) -> HttpResponse:
     contribution = get_object_or_404(Contribution, project=project, pk=contribution_id)
     return _contribution_form(request, project, contribution)
 
 
 def _contribution_form(
-    request: HttpRequest, project: Project, contribution: Contribution | None
+    request: AuthenticatedHttpRequest, project: Project, contribution: Contribution | None
 ) -> HttpResponse:
     form = ContributionForm(request.POST or None, instance=contribution)
     if request.method == "POST" and form.is_valid():
         try:
             if contribution is None:
-                services.contribution_create(by=request.user, project=project, **form.cleaned_data)  # type: ignore[arg-type]
+                services.contribution_create(by=request.user, project=project, **form.cleaned_data)
             else:
-                services.contribution_update(by=request.user, contribution=contribution, **form.cleaned_data)  # type: ignore[arg-type]
+                services.contribution_update(
+                    by=request.user, contribution=contribution, **form.cleaned_data
+                )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "Contribution saved.")
             return redirect("planning:contributions", project_id=project.pk)
     return render(
-        request, "planning/contribution_form.html",
+        request,
+        "planning/contribution_form.html",
         {"project": project, "form": form, "contribution": contribution},
     )
 
 
 @require_POST
 @require_project_permission(Permission.CONTRIBUTIONS_EDIT)
-def contribution_delete(request: HttpRequest, project: Project, contribution_id: int) -> HttpResponse:
+def contribution_delete(
+    request: AuthenticatedHttpRequest, project: Project, contribution_id: int
+) -> HttpResponse:
     contribution = get_object_or_404(Contribution, project=project, pk=contribution_id)
-    services.contribution_delete(by=request.user, contribution=contribution)  # type: ignore[arg-type]
+    services.contribution_delete(by=request.user, contribution=contribution)
     messages.success(request, "Contribution removed.")
     return redirect("planning:contributions", project_id=project.pk)
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
-def involvement(request: HttpRequest, project: Project) -> HttpResponse:
+def involvement(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     grid = involvement_grid(project, all_parties=request.GET.get("all") == "1")
-    may_edit = Permission.INVOLVEMENT_EDIT in permissions_for(request.user, project)  # type: ignore[arg-type]
+    may_edit = Permission.INVOLVEMENT_EDIT in permissions_for(request.user, project)
     return render(
-        request, "planning/involvement_grid.html",
+        request,
+        "planning/involvement_grid.html",
         {"project": project, "grid": grid, "may_edit": may_edit},
     )
 
 
 @require_project_permission(Permission.INVOLVEMENT_EDIT)
-def involvement_cell(request: HttpRequest, project: Project, party: str, stage_number: int) -> HttpResponse:
+def involvement_cell(
+    request: AuthenticatedHttpRequest, project: Project, party: str, stage_number: int
+) -> HttpResponse:
     """One cell of the grid: a full page without JavaScript, a fragment in place with htmx."""
     if party not in PartyKind.values:
         raise Http404("No such party")
     stage = get_object_or_404(Stage, number=stage_number)
     cell = Involvement.objects.filter(project=project, party=party, stage=stage).first()
-    context = {"project": project, "party": party, "party_label": PartyKind(party).label,
-               "stage": stage, "cell": cell, "may_edit": True}
-    if request.method == "GET" and request.htmx and request.GET.get("show") == "cell":  # type: ignore[attr-defined]
+    context = {
+        "project": project,
+        "party": party,
+        "party_label": PartyKind(party).label,
+        "stage": stage,
+        "cell": cell,
+        "may_edit": True,
+    }
+    if request.method == "GET" and request.htmx and request.GET.get("show") == "cell":
         return render(request, "planning/involvement_cell.html#cell_display", context)
     form = InvolvementForm(request.POST or None, instance=cell)
     if request.method == "POST" and "clear" in request.POST:
         if cell is not None:
-            services.involvement_clear(by=request.user, involvement=cell)  # type: ignore[arg-type]
+            services.involvement_clear(by=request.user, involvement=cell)
         return _cell_saved(request, project, {**context, "cell": None})
     if request.method == "POST" and form.is_valid():
-        saved = services.involvement_save(by=request.user, project=project, party=party, stage=stage, **form.cleaned_data)  # type: ignore[arg-type]
+        saved = services.involvement_save(
+            by=request.user, project=project, party=party, stage=stage, **form.cleaned_data
+        )
         return _cell_saved(request, project, {**context, "cell": saved})
     template = "planning/involvement_cell.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template += "#cell_form"
     return render(request, template, {**context, "form": form})
 
 
-def _cell_saved(request: HttpRequest, project: Project, context: dict[str, object]) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _cell_saved(
+    request: AuthenticatedHttpRequest, project: Project, context: dict[str, object]
+) -> HttpResponse:
+    if request.htmx:
         return render(request, "planning/involvement_cell.html#cell_display", context)
     messages.success(request, "Involvement saved.")
     return redirect("planning:involvement", project_id=project.pk)
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
-def emphasis(request: HttpRequest, project: Project) -> HttpResponse:
+def emphasis(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     return _emphasis_page(request, project, bound=False)
 
 
 @require_POST
 @require_project_permission(Permission.EMPHASIS_SCORE)
-def emphasis_score(request: HttpRequest, project: Project) -> HttpResponse:
+def emphasis_score(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     return _emphasis_page(request, project, bound=True)
 
 
-def _emphasis_page(request: HttpRequest, project: Project, *, bound: bool) -> HttpResponse:
+def _emphasis_page(
+    request: AuthenticatedHttpRequest, project: Project, *, bound: bool
+) -> HttpResponse:
     criteria, ratings, appraisal = project_appraisal(project)
     form = EmphasisForm(request.POST if bound else None, criteria=criteria, ratings=ratings)
     if bound and form.is_valid():
         for criterion, score, note in form.scored():
-            services.emphasis_rate(by=request.user, project=project, criterion=criterion, score=score, note=note)  # type: ignore[arg-type]
+            services.emphasis_rate(
+                by=request.user, project=project, criterion=criterion, score=score, note=note
+            )
         messages.success(request, "Scores saved. The recommendation is up to date.")
         return redirect("planning:emphasis", project_id=project.pk)
-    may_score = Permission.EMPHASIS_SCORE in permissions_for(request.user, project)  # type: ignore[arg-type]
+    may_score = Permission.EMPHASIS_SCORE in permissions_for(request.user, project)
     return render(
-        request, "planning/emphasis_appraisal.html",
-        {"project": project, "form": form, "appraisal": appraisal, "ratings": ratings,
-         "may_score": may_score},
+        request,
+        "planning/emphasis_appraisal.html",
+        {
+            "project": project,
+            "form": form,
+            "appraisal": appraisal,
+            "ratings": ratings,
+            "may_score": may_score,
+        },
         status=400 if bound else 200,
     )

@@ -16,15 +16,24 @@ class StageChoiceField(forms.ModelChoiceField[Stage]):
 
 class ProjectForm(forms.ModelForm[Project]):
     current_stage = StageChoiceField(
-        queryset=Stage.objects.all(), empty_label=None,
+        queryset=Stage.objects.all(),
+        empty_label=None,
         help_text="Where the study is now. You can change this as it moves on.",
     )
 
     class Meta:
         model = Project
         fields = [
-            "title", "summary", "organisation", "funder", "start_date", "end_date",
-            "current_stage", "approach", "why_coproduce", "intended_outcomes",
+            "title",
+            "summary",
+            "organisation",
+            "funder",
+            "start_date",
+            "end_date",
+            "current_stage",
+            "approach",
+            "why_coproduce",
+            "intended_outcomes",
         ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
@@ -41,7 +50,9 @@ class ProjectForm(forms.ModelForm[Project]):
         if not user.is_superuser:
             organisations = organisations.filter(memberships__person__user=user)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["organisation"].help_text = (
+        self.fields[
+            "organisation"
+        ].help_text = (
             "The organisation that hosts the study. You can choose any you are a member of."
         )
 
@@ -57,11 +68,15 @@ class AddMemberForm(forms.Form):
     """Add an existing person, or create someone on the spot, in one form."""
 
     person = forms.ModelChoiceField(
-        queryset=Person.objects.none(), required=False, label="An existing person",
+        queryset=Person.objects.none(),
+        required=False,
+        label="An existing person",
         help_text="People in your organisations who are not yet in this project.",
     )
     new_name = forms.CharField(
-        max_length=200, required=False, label="Or add someone new: their name",
+        max_length=200,
+        required=False,
+        label="Or add someone new: their name",
         help_text="For someone without a coproduce account, such as a public contributor.",
     )
     new_email = forms.EmailField(required=False, label="Their email address (optional)")

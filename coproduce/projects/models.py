@@ -48,7 +48,9 @@ class Project(models.Model):
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="projects",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="projects",
         help_text="The organisation that hosts the study.",
     )
     funder = models.CharField(max_length=200, blank=True)
@@ -59,11 +61,13 @@ class Project(models.Model):
         max_length=20, choices=Approach.choices, default=Approach.CO_PRODUCTION
     )
     why_coproduce = models.TextField(
-        "why co-produce", blank=True,
+        "why co-produce",
+        blank=True,
         help_text="What does working together bring that the team could not get otherwise?",
     )
     intended_outcomes = models.TextField(
-        "which outcomes, for whom", blank=True,
+        "which outcomes, for whom",
+        blank=True,
         help_text="The changes you hope for, and who should benefit from them.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,7 +100,8 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=ProjectRole.choices)
     is_data_custodian = models.BooleanField(
-        "data custodian", default=False,
+        "data custodian",
+        default=False,
         help_text="May see identifying details of study participants.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -65,9 +65,7 @@ def project_overview(project: Project) -> Overview:
     stages = list(Stage.objects.all())
     questions = {q.code: q for q in Question.objects.filter(audience=QuestionAudience.PROJECT)}
 
-    contributing = set(
-        Contribution.objects.filter(project=project).values_list("party", flat=True)
-    )
+    contributing = set(Contribution.objects.filter(project=project).values_list("party", flat=True))
     involved = set(Involvement.objects.filter(project=project).values_list("party", "stage_id"))
     involved_parties = {party for party, _ in involved}
     involved_stages = {stage_id for _, stage_id in involved}
@@ -88,8 +86,14 @@ def project_overview(project: Project) -> Overview:
         "involvement",
         done=sum(1 for p in parties if p in involved_parties),
         total=len(parties),
-        missing=[f"When {labels[p].lower()}s are involved" for p in parties if p not in involved_parties]
-        + [f"Nobody is involved at stage {s.number}, {s.name.lower()}" for s in stages if s.pk not in involved_stages],
+        missing=[
+            f"When {labels[p].lower()}s are involved" for p in parties if p not in involved_parties
+        ]
+        + [
+            f"Nobody is involved at stage {s.number}, {s.name.lower()}"
+            for s in stages
+            if s.pk not in involved_stages
+        ],
         url=reverse("planning:involvement", args=[pk]),
     )
     costs = question("costs", done=0, total=0, available=False)
@@ -98,13 +102,20 @@ def project_overview(project: Project) -> Overview:
     criteria = EmphasisCriterion.objects.count()
     rated = EmphasisRating.objects.filter(project=project).count()
     emphasis = QuestionProgress(
-        number=0, title="How much emphasis co-production deserves",
+        number=0,
+        title="How much emphasis co-production deserves",
         prompt="Score the seven circumstances that argue for less or more co-production.",
-        done=rated, total=criteria,
-        missing=[f"{criteria - rated} of {criteria} criteria not scored"] if rated < criteria else [],
+        done=rated,
+        total=criteria,
+        missing=[f"{criteria - rated} of {criteria} criteria not scored"]
+        if rated < criteria
+        else [],
         url=reverse("planning:emphasis", args=[pk]),
     )
     return Overview(
-        project=project, members=members, parties=parties,
-        questions=[contributions, involvement, costs, governance], emphasis=emphasis,
+        project=project,
+        members=members,
+        parties=parties,
+        questions=[contributions, involvement, costs, governance],
+        emphasis=emphasis,
     )

@@ -13,8 +13,16 @@ from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Membership, Project, ProjectRole
 
 PROJECT_FIELDS = (
-    "title", "summary", "organisation", "funder", "start_date", "end_date", "current_stage",
-    "approach", "why_coproduce", "intended_outcomes",
+    "title",
+    "summary",
+    "organisation",
+    "funder",
+    "start_date",
+    "end_date",
+    "current_stage",
+    "approach",
+    "why_coproduce",
+    "intended_outcomes",
 )
 
 
@@ -35,9 +43,16 @@ def project_create(
 ) -> Project:
     """Create a project; its creator becomes its lead."""
     project = Project(
-        title=title.strip(), organisation=organisation, current_stage=current_stage,
-        approach=approach, summary=summary, funder=funder, start_date=start_date,
-        end_date=end_date, why_coproduce=why_coproduce, intended_outcomes=intended_outcomes,
+        title=title.strip(),
+        organisation=organisation,
+        current_stage=current_stage,
+        approach=approach,
+        summary=summary,
+        funder=funder,
+        start_date=start_date,
+        end_date=end_date,
+        why_coproduce=why_coproduce,
+        intended_outcomes=intended_outcomes,
         created_by=by,
     )
     audited_save(project, by=by, action="project.create")
@@ -67,11 +82,12 @@ def membership_add(
     is_data_custodian: bool = False,
 ) -> Membership:
     if Membership.objects.filter(project=project, person=person).exists():
-        raise ValidationError(
-            {"person": f"{person.name} is already a member of this project."}
-        )
+        raise ValidationError({"person": f"{person.name} is already a member of this project."})
     membership = Membership(
-        project=project, person=person, role=role, is_data_custodian=is_data_custodian,
+        project=project,
+        person=person,
+        role=role,
+        is_data_custodian=is_data_custodian,
         created_by=by,
     )
     audited_save(membership, by=by, action="membership.add", project_id=project.pk)
@@ -88,7 +104,10 @@ def membership_update(
     membership.role = role
     membership.is_data_custodian = is_data_custodian
     audited_save(
-        membership, by=by, action="membership.update", before=before,
+        membership,
+        by=by,
+        action="membership.update",
+        before=before,
         project_id=membership.project_id,
     )
     return membership
@@ -99,7 +118,9 @@ def membership_remove(*, by: User, membership: Membership) -> None:
     if membership.role == ProjectRole.LEAD:
         _ensure_another_lead(membership)
     audit_record(
-        by=by, action="membership.remove", target=membership,
+        by=by,
+        action="membership.remove",
+        target=membership,
         changes={"person_id": {"from": membership.person_id, "to": None}},
         project_id=membership.project_id,
     )

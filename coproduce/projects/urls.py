@@ -12,7 +12,8 @@ urlpatterns = [
     path("<int:project_id>/members/add/", views.member_add, name="member_add"),
     path("<int:project_id>/members/<int:membership_id>/", views.member_edit, name="member_edit"),
     path(
-        "<int:project_id>/members/<int:membership_id>/remove/", views.member_remove,
+        "<int:project_id>/members/<int:membership_id>/remove/",
+        views.member_remove,
         name="member_remove",
     ),
     path("<int:project_id>/log/", views.audit_log, name="audit_log"),

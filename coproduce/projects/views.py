@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coproduce.accounts.services import person_create
 from coproduce.audit.models import AuditEvent
 from coproduce.core.forms import apply_errors
+from coproduce.core.http import AuthenticatedHttpRequest
 from coproduce.core.permissions import Permission, require_project_permission
 from coproduce.projects import services
 from coproduce.projects.forms import AddMemberForm, MembershipForm, ProjectForm
@@ -19,9 +20,9 @@ from coproduce.projects.queries import project_overview as build_overview
 
 
 @login_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     projects = (
-        Project.objects.visible_to(request.user)  # type: ignore[arg-type]
+        Project.objects.visible_to(request.user)
         .select_related("current_stage", "organisation")
         .order_by("title", "pk")
     )
@@ -30,56 +31,62 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_create(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        project = services.project_create(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        project = services.project_create(by=request.user, **form.cleaned_data)
         messages.success(request, "Project created. You are its lead.")
         return redirect("projects:overview", project_id=project.pk)
     return render(request, "projects/project_form.html", {"form": form})
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
-def project_overview(request: HttpRequest, project: Project) -> HttpResponse:
+def project_overview(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     overview = build_overview(project)
-    return render(request, "projects/project_overview.html", {"project": project, "overview": overview})
+    return render(
+        request, "projects/project_overview.html", {"project": project, "overview": overview}
+    )
 
 
 @require_project_permission(Permission.PROJECT_EDIT)
-def project_edit(request: HttpRequest, project: Project) -> HttpResponse:
-    form = ProjectForm(request.POST or None, instance=project, user=request.user)  # type: ignore[arg-type]
+def project_edit(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.project_update(by=request.user, project=project, **form.cleaned_data)  # type: ignore[arg-type]
+        services.project_update(by=request.user, project=project, **form.cleaned_data)
         messages.success(request, "Project details saved.")
         return redirect("projects:overview", project_id=project.pk)
     return render(request, "projects/project_form.html", {"form": form, "project": project})
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
-def member_list(request: HttpRequest, project: Project) -> HttpResponse:
+def member_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     members = Membership.objects.filter(project=project).select_related("person__organisation")
     return render(
-        request, "projects/member_list.html",
+        request,
+        "projects/member_list.html",
         {"project": project, "members": members, "form": AddMemberForm(project=project)},
     )
 
 
 @require_project_permission(Permission.MEMBERS_MANAGE)
-def member_add(request: HttpRequest, project: Project) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     form = AddMemberForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid() and _add_member(request, project, form):
         return redirect("projects:members", project_id=project.pk)
     return render(request, "projects/member_add.html", {"project": project, "form": form})
 
 
-def _add_member(request: HttpRequest, project: Project, form: AddMemberForm) -> bool:
+def _add_member(request: AuthenticatedHttpRequest, project: Project, form: AddMemberForm) -> bool:
     data = form.cleaned_data
     try:
         person = data["person"] or person_create(
-            by=request.user, name=data["new_name"], email=data["new_email"],  # type: ignore[arg-type]
-            party=data["new_party"], role_title=data["new_role_title"],
+            by=request.user,
+            name=data["new_name"],
+            email=data["new_email"],
+            party=data["new_party"],
+            role_title=data["new_role_title"],
         )
-        services.membership_add(by=request.user, project=project, person=person, role=data["role"])  # type: ignore[arg-type]
+        services.membership_add(by=request.user, project=project, person=person, role=data["role"])
     except ValidationError as error:
         apply_errors(form, error)
         return False
@@ -88,33 +95,38 @@ def _add_member(request: HttpRequest, project: Project, form: AddMemberForm) -> 
 
 
 @require_project_permission(Permission.MEMBERS_MANAGE)
-def member_edit(request: HttpRequest, project: Project, membership_id: int) -> HttpResponse:
+def member_edit(
+    request: AuthenticatedHttpRequest, project: Project, membership_id: int
+) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("person"), project=project, pk=membership_id
     )
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(by=request.user, membership=membership, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_update(by=request.user, membership=membership, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, f"{membership.person.name}'s role saved.")
             return redirect("projects:members", project_id=project.pk)
     return render(
-        request, "projects/member_form.html",
+        request,
+        "projects/member_form.html",
         {"project": project, "membership": membership, "form": form},
     )
 
 
 @require_POST
 @require_project_permission(Permission.MEMBERS_MANAGE)
-def member_remove(request: HttpRequest, project: Project, membership_id: int) -> HttpResponse:
+def member_remove(
+    request: AuthenticatedHttpRequest, project: Project, membership_id: int
+) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("person"), project=project, pk=membership_id
     )
     try:
-        services.membership_remove(by=request.user, membership=membership)  # type: ignore[arg-type]
+        services.membership_remove(by=request.user, membership=membership)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -123,7 +135,7 @@ def member_remove(request: HttpRequest, project: Project, membership_id: int) ->
 
 
 @require_project_permission(Permission.AUDIT_VIEW)
-def audit_log(request: HttpRequest, project: Project) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     events = AuditEvent.objects.for_project(project.pk)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "projects/audit_log.html", {"project": project, "page": page})

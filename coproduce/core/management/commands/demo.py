@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--scale", type=int, default=0, metavar="N",
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
             help="Also add N synthetic projects for benchmarks (0 to 100000).",
         )
         parser.add_argument(
