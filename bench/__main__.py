@@ -9,10 +9,22 @@ queries each page runs. Options: --projects N synthetic projects, --members M pe
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import tempfile
 import time
+
+
+class QueryCounter:
+    """A database execute wrapper that records each statement a request runs."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.log.append(sql)
+        return execute(sql, params, many, context)
 
 
 def main() -> None:
@@ -40,7 +52,7 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("demo", scale=args.projects, members=args.members, stdout=open(os.devnull, "w"))
+    call_command("demo", scale=args.projects, members=args.members, stdout=io.StringIO())
     print(
         f"setup: {args.projects} synthetic projects x {args.members} members "
         f"in {time.perf_counter() - started:.1f} s ({workdir})"
@@ -63,12 +75,7 @@ def main() -> None:
         url = reverse(name, args=[project.pk])
         client.get(url)  # warm caches and templates
         queries: list[str] = []
-
-        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
+        with connection.execute_wrapper(QueryCounter(queries)):
             assert client.get(url).status_code == 200
         times = []
         for _ in range(args.repeat):
