@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("coproduce.core.urls")),
     path("accounts/", include("coproduce.accounts.urls")),
+    path("organisations/", include("coproduce.accounts.organisation_urls")),
     path("catalogue/", include("coproduce.catalogue.urls")),
     path("projects/", include("coproduce.projects.urls")),
     path("projects/<int:project_id>/", include("coproduce.planning.urls")),

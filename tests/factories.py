@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
-from coproduce.accounts.services import person_create
+from coproduce.accounts.models import Organisation, Person, User
+from coproduce.accounts.services import organisation_member_add, person_create
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Project
 from coproduce.projects.services import membership_add, project_create
@@ -34,8 +34,8 @@ def make_user(
         user=user,
     )
     if organisation is not None:
-        OrganisationMembership.objects.create(
-            organisation=organisation, person=person, is_equity_officer=equity_officer
+        organisation_member_add(
+            by=user, organisation=organisation, person=person, is_equity_officer=equity_officer
         )
     return user
 

@@ -174,8 +174,8 @@ class Person(models.Model):
 class OrganisationMembership(models.Model):
     """A person's standing in an organisation on coproduce.
 
-    Equity officers may see the equity attributes of the organisation's people; portfolio
-    viewers see the organisation's projects in aggregate.
+    Administrators manage the membership. Equity officers may see the equity attributes of the
+    organisation's people; portfolio viewers see the organisation's projects in aggregate.
     """
 
     organisation = models.ForeignKey(
@@ -184,6 +184,9 @@ class OrganisationMembership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="org_memberships")
     is_equity_officer = models.BooleanField(default=False)
     is_portfolio_viewer = models.BooleanField(default=False)
+    is_admin = models.BooleanField(
+        "administrator", default=False, help_text="May add members and change their standing."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coproduce.accounts.models import Gender, Organisation, Person, User
+from coproduce.accounts.models import Gender, Organisation, OrganisationMembership, Person, User
 from coproduce.audit.services import audit_record, audited_save, snapshot
 
 EQUITY_FIELDS = ("career_stage", "contract", "gender", "gender_self_description", "equity_consent")
@@ -79,3 +80,63 @@ def person_update_equity(
         changes={name: {"changed": True} for name in changed},
     )
     return person
+
+
+@transaction.atomic
+def organisation_create(*, by: User, name: str, kind: str) -> Organisation:
+    """Create an organisation; its creator becomes a member and its first administrator."""
+    name = name.strip()
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "An organisation with this name already exists."})
+    organisation = Organisation(name=name, kind=kind)
+    audited_save(organisation, by=by, action="organisation.create")
+    organisation_member_add(
+        by=by, organisation=organisation, person=person_for_user(by), is_admin=True
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_member_add(
+    *,
+    by: User,
+    organisation: Organisation,
+    person: Person,
+    is_admin: bool = False,
+    is_equity_officer: bool = False,
+    is_portfolio_viewer: bool = False,
+) -> OrganisationMembership:
+    if OrganisationMembership.objects.filter(organisation=organisation, person=person).exists():
+        raise ValidationError({"person": f"{person.name} is already a member."})
+    membership = OrganisationMembership(
+        organisation=organisation,
+        person=person,
+        is_admin=is_admin,
+        is_equity_officer=is_equity_officer,
+        is_portfolio_viewer=is_portfolio_viewer,
+    )
+    audited_save(membership, by=by, action="organisation.member_add")
+    return membership
+
+
+@transaction.atomic
+def organisation_member_update(
+    *,
+    by: User,
+    membership: OrganisationMembership,
+    is_admin: bool,
+    is_equity_officer: bool,
+    is_portfolio_viewer: bool,
+) -> OrganisationMembership:
+    if membership.is_admin and not is_admin:
+        others = OrganisationMembership.objects.filter(
+            organisation_id=membership.organisation_id, is_admin=True
+        ).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError({"is_admin": "An organisation needs at least one administrator."})
+    before = snapshot(membership)
+    membership.is_admin = is_admin
+    membership.is_equity_officer = is_equity_officer
+    membership.is_portfolio_viewer = is_portfolio_viewer
+    audited_save(membership, by=by, action="organisation.member_update", before=before)
+    return membership

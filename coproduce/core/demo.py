@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
-from coproduce.accounts.services import person_create, person_update_equity
+from coproduce.accounts.models import Organisation, Person, User
+from coproduce.accounts.services import (
+    organisation_member_add,
+    person_create,
+    person_update_equity,
+)
 from coproduce.catalogue.models import EmphasisCriterion, Stage
 from coproduce.planning import services as planning
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
@@ -668,9 +672,11 @@ def load_portfolio() -> None:
             equity_consent=consent,
         )
         if org is not None:
-            OrganisationMembership.objects.create(
+            organisation_member_add(
+                by=admin,
                 organisation=organisations[org],
                 person=person,
+                is_admin=name in {"Amira Okafor", "Nadia Hussain", "Catherine Moss"},
                 is_equity_officer=name == "Rachel Dunmore",
                 is_portfolio_viewer=name in {"Rachel Dunmore", "Amira Okafor"},
             )

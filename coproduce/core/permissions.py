@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from coproduce.accounts.models import OrganisationMembership
+from coproduce.accounts.models import Organisation, OrganisationMembership
 from coproduce.projects.models import Membership, Project, ProjectRole
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     EQUITY_VIEW = "equity.view"
     EQUITY_EDIT = "equity.edit"
+    ORGANISATION_VIEW = "organisation.view"
+    ORGANISATION_MANAGE = "organisation.manage"
 
 
 P = Permission
@@ -75,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ProjectRole.OBSERVER: frozenset({P.PROJECT_VIEW}),
 }
 PERSON_PERMISSIONS = frozenset({P.EQUITY_VIEW, P.EQUITY_EDIT})
+ORGANISATION_PERMISSIONS = frozenset({P.ORGANISATION_VIEW, P.ORGANISATION_MANAGE})
 
 
 def project_role(user: User, project: Project) -> str | None:
@@ -95,17 +99,31 @@ def has_permission(
     *,
     project: Project | None = None,
     person: Person | None = None,
+    organisation: Organisation | None = None,
 ) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if permission in PERSON_PERMISSIONS:
         return person is not None and _may_see_equity(user, person)
+    if permission in ORGANISATION_PERMISSIONS:
+        if organisation is None:
+            raise ValueError(f"{permission} needs an organisation")
+        return user.is_superuser or _organisation_standing(user, organisation, permission)
     if project is None:
         raise ValueError(f"{permission} needs a project")
     if user.is_superuser:
         return True
     role = project_role(user, project)
     return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
+def _organisation_standing(user: User, organisation: Organisation, permission: Permission) -> bool:
+    memberships = OrganisationMembership.objects.filter(
+        organisation=organisation, person__user=user
+    )
+    if permission == Permission.ORGANISATION_MANAGE:
+        memberships = memberships.filter(is_admin=True)
+    return memberships.exists()
 
 
 def _may_see_equity(user: User, person: Person) -> bool:
@@ -118,35 +136,45 @@ def _may_see_equity(user: User, person: Person) -> bool:
     ).exists()
 
 
-# Views take (request, project, **url_kwargs); Callable[..., ...] keeps their own request type.
-type ProjectView = Callable[..., HttpResponse]
+# Views take (request, project or organisation, **url_kwargs). Callable[..., ...] lets each
+# view keep its own request type.
+type GuardedView = Callable[..., HttpResponse]
 
 
 def require_project_permission(
     permission: Permission,
-) -> Callable[[ProjectView], Callable[..., HttpResponse]]:
+) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
     """Load the project named by `project_id` and check `permission` before the view runs.
 
     Anonymous users are sent to sign in. People outside the project get 404, so they cannot
     learn which projects exist; members without the permission get 403.
     """
+    projects = Project.objects.select_related("current_stage", "organisation")
+    return _require(permission, Permission.PROJECT_VIEW, "project", projects)
 
-    def decorator(view: ProjectView) -> Callable[..., HttpResponse]:
+
+def require_organisation_permission(
+    permission: Permission,
+) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
+    """As `require_project_permission`, for views of the organisation named by
+    `organisation_id`."""
+    organisations = Organisation.objects.all()
+    return _require(permission, Permission.ORGANISATION_VIEW, "organisation", organisations)
+
+
+def _require(
+    permission: Permission, to_see: Permission, kind: str, queryset: QuerySet[Any]
+) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
+    def decorator(view: GuardedView) -> Callable[..., HttpResponse]:
         @login_required
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, project_id: int, **kwargs: Any) -> HttpResponse:
-            project = (
-                Project.objects.select_related("current_stage", "organisation")
-                .filter(pk=project_id)
-                .first()
-            )
-            if project is None or not has_permission(
-                request.user, Permission.PROJECT_VIEW, project=project
-            ):
-                raise Http404("No such project")
-            if not has_permission(request.user, permission, project=project):
-                raise PermissionDenied("Your role in this project does not allow this.")
-            return view(request, project, **kwargs)
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            target = queryset.filter(pk=kwargs.pop(f"{kind}_id")).first()
+            if target is None or not has_permission(request.user, to_see, **{kind: target}):
+                raise Http404(f"No such {kind}")
+            if not has_permission(request.user, permission, **{kind: target}):
+                raise PermissionDenied(f"Your role in this {kind} does not allow this.")
+            return view(request, target, **kwargs)
 
         return wrapper
 
@@ -156,6 +184,6 @@ def require_project_permission(
 def permissions_for(user: User, project: Project) -> frozenset[Permission]:
     """Everything the user may do in the project, for templates to show or hide actions."""
     if user.is_superuser:
-        return frozenset(Permission) - PERSON_PERMISSIONS
+        return frozenset(Permission) - PERSON_PERMISSIONS - ORGANISATION_PERMISSIONS
     role = project_role(user, project)
     return ROLE_PERMISSIONS[role] if role else frozenset()

@@ -50,10 +50,10 @@ class ProjectForm(forms.ModelForm[Project]):
         if not user.is_superuser:
             organisations = organisations.filter(memberships__person__user=user)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields[
-            "organisation"
-        ].help_text = (
+        self.fields["organisation"].help_text = (
             "The organisation that hosts the study. You can choose any you are a member of."
+            if organisations.exists()
+            else "You are not a member of any organisation yet: add yours under Organisations."
         )
 
     def clean(self) -> dict[str, Any]:

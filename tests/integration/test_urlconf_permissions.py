@@ -43,6 +43,8 @@ def all_urls(team: Team) -> list[tuple[str, str]]:
         "party": "public",
         "stage_number": 2,
         "person_id": team.bob.person.pk,
+        "organisation_id": team.organisation.pk,
+        "org_membership_id": team.organisation.memberships.first().pk,  # type: ignore[union-attr]
     }
     urls = []
     for name, args in url_names():
@@ -110,3 +112,24 @@ def test_members_see_every_project_page(team: Team) -> None:
         response = client.get(reverse(name, kwargs={"project_id": team.project.pk}))
         assert response.status_code == 200, name
         assert b"Crisis care study" in response.content
+
+
+@pytest.mark.django_db
+def test_every_organisation_url_is_hidden_from_people_outside_it(team: Team) -> None:
+    client = client_for(team.carol)  # a project member, but not in the organisation
+    org_urls = [(n, u) for n, u in all_urls(team) if f"/organisations/{team.organisation.pk}/" in u]
+    assert len(org_urls) >= 3
+    for name, url in org_urls:
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 404, (name, response.status_code)
+
+
+@pytest.mark.django_db
+def test_organisation_members_cannot_manage_it_without_being_administrators(team: Team) -> None:
+    client = client_for(team.bob)  # a member of the organisation, not an administrator
+    for name, url in all_urls(team):
+        if name in {"organisations:member_add", "organisations:member_edit"}:
+            assert client.post(url, {"is_admin": "on"}).status_code == 403, name
+    detail = reverse("organisations:detail", kwargs={"organisation_id": team.organisation.pk})
+    assert client.get(detail).status_code == 200

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from coproduce.accounts import organisation_views as views
+
+app_name = "organisations"
+urlpatterns = [
+    path("", views.organisation_list, name="list"),
+    path("new/", views.organisation_create, name="create"),
+    path("<int:organisation_id>/", views.organisation_detail, name="detail"),
+    path("<int:organisation_id>/members/add/", views.organisation_member_add, name="member_add"),
+    path(
+        "<int:organisation_id>/members/<int:org_membership_id>/",
+        views.organisation_member_edit,
+        name="member_edit",
+    ),
+]

@@ -1,0 +1,133 @@
+"""Organisations and their members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from coproduce.accounts import services
+from coproduce.accounts.forms import (
+    AddOrganisationMemberForm,
+    OrganisationForm,
+    OrganisationMembershipForm,
+)
+from coproduce.accounts.models import Organisation, OrganisationMembership
+from coproduce.core.forms import apply_errors
+from coproduce.core.http import AuthenticatedHttpRequest
+from coproduce.core.permissions import (
+    Permission,
+    has_permission,
+    require_organisation_permission,
+)
+
+
+@login_required
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.filter(memberships__person__user=request.user)
+    return render(
+        request, "accounts/organisation_list.html", {"organisations": organisations.distinct()}
+    )
+
+
+@login_required
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Organisation created. You are its administrator.")
+            return redirect("organisations:detail", organisation_id=organisation.pk)
+    return render(request, "accounts/organisation_form.html", {"form": form})
+
+
+@require_organisation_permission(Permission.ORGANISATION_VIEW)
+def organisation_detail(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    memberships = organisation.memberships.select_related("person").order_by("person__name")
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "may_manage": has_permission(
+                request.user, Permission.ORGANISATION_MANAGE, organisation=organisation
+            ),
+            "is_equity_officer": memberships.filter(
+                person__user=request.user, is_equity_officer=True
+            ).exists(),
+        },
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def organisation_member_add(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    form = AddOrganisationMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = (
+                services.person_for_user(data["user"])
+                if data.get("user")
+                else services.person_create(
+                    by=request.user,
+                    name=data["new_name"],
+                    party=data["new_party"],
+                    role_title=data["new_role_title"],
+                    organisation=organisation,
+                )
+            )
+            services.organisation_member_add(
+                by=request.user,
+                organisation=organisation,
+                person=person,
+                is_admin=data["is_admin"],
+                is_equity_officer=data["is_equity_officer"],
+                is_portfolio_viewer=data["is_portfolio_viewer"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{person.name} added to {organisation.name}.")
+            return redirect("organisations:detail", organisation_id=organisation.pk)
+    return render(
+        request,
+        "accounts/organisation_member_add.html",
+        {"organisation": organisation, "form": form},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def organisation_member_edit(
+    request: AuthenticatedHttpRequest, organisation: Organisation, org_membership_id: int
+) -> HttpResponse:
+    membership = get_object_or_404(
+        OrganisationMembership.objects.select_related("person"),
+        organisation=organisation,
+        pk=org_membership_id,
+    )
+    form = OrganisationMembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_member_update(
+                by=request.user, membership=membership, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{membership.person.name}'s standing saved.")
+            return redirect("organisations:detail", organisation_id=organisation.pk)
+    return render(
+        request,
+        "accounts/organisation_member_form.html",
+        {"organisation": organisation, "membership": membership, "form": form},
+    )
