@@ -16,7 +16,7 @@ from coproduce.accounts.forms import (
 )
 from coproduce.accounts.models import Organisation, OrganisationMembership
 from coproduce.core.forms import apply_errors
-from coproduce.core.http import AuthenticatedHttpRequest
+from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import (
     Permission,
     has_permission,
@@ -34,7 +34,7 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(by=request.user, **form.cleaned_data)
@@ -71,7 +71,7 @@ def organisation_detail(
 def organisation_member_add(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponse:
-    form = AddOrganisationMemberForm(request.POST or None)
+    form = AddOrganisationMemberForm(form_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -115,7 +115,7 @@ def organisation_member_edit(
         organisation=organisation,
         pk=org_membership_id,
     )
-    form = OrganisationMembershipForm(request.POST or None, instance=membership)
+    form = OrganisationMembershipForm(form_data(request), instance=membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_member_update(

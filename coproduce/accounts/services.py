@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.accounts.models import Gender, Organisation, OrganisationMembership, Person, User
-from coproduce.audit.services import audit_record, audited_save, snapshot
+from coproduce.audit.services import audit_record, audited_save, snapshot, stored
 
 EQUITY_FIELDS = ("career_stage", "contract", "gender", "gender_self_description", "equity_consent")
 
@@ -58,14 +58,16 @@ def person_update_equity(
     The audit event names which fields changed but never their values: the log is readable by
     project leads, and equity attributes must not appear next to a name.
     """
-    before = snapshot(person, EQUITY_FIELDS)
+    current = stored(person)
+    before = snapshot(current, EQUITY_FIELDS)
     person.career_stage = career_stage
     person.contract = contract
     person.gender = gender
     person.gender_self_description = (
         gender_self_description.strip() if gender == Gender.SELF_DESCRIBED else ""
     )
-    if equity_consent and not person.equity_consent:
+    person.equity_consent_at = current.equity_consent_at
+    if equity_consent and not current.equity_consent:
         person.equity_consent_at = timezone.now()
     if not equity_consent:
         person.equity_consent_at = None
@@ -128,13 +130,14 @@ def organisation_member_update(
     is_equity_officer: bool,
     is_portfolio_viewer: bool,
 ) -> OrganisationMembership:
-    if membership.is_admin and not is_admin:
+    current = stored(membership)
+    if current.is_admin and not is_admin:
         others = OrganisationMembership.objects.filter(
             organisation_id=membership.organisation_id, is_admin=True
         ).exclude(pk=membership.pk)
         if not others.exists():
             raise ValidationError({"is_admin": "An organisation needs at least one administrator."})
-    before = snapshot(membership)
+    before = snapshot(current)
     membership.is_admin = is_admin
     membership.is_equity_officer = is_equity_officer
     membership.is_portfolio_viewer = is_portfolio_viewer

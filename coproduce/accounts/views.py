@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from coproduce.accounts.forms import EquityForm, SignInForm
 from coproduce.accounts.models import Person
 from coproduce.accounts.services import person_for_user, person_update_equity
-from coproduce.core.http import AuthenticatedHttpRequest
+from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, has_permission
 
 
@@ -42,7 +42,7 @@ def equity_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
         raise PermissionDenied(
             "Only this person and their organisation's equity officers may see this page."
         )
-    form = EquityForm(request.POST or None, instance=person)
+    form = EquityForm(form_data(request), instance=person)
     if request.method == "POST" and form.is_valid():
         person_update_equity(by=request.user, person=person, **form.cleaned_data)
         messages.success(request, "Your answers have been saved.")

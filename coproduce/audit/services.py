@@ -29,6 +29,15 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     return {name: _jsonable(getattr(instance, name)) for name in names}
 
 
+def stored[M: models.Model](instance: M) -> M:
+    """The row as it is in the database, locked until the transaction ends.
+
+    Update services read the "before" state and check their rules against this, never against
+    the instance they were given: a ModelForm has already written the new values onto it.
+    """
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
 def changed_fields(
     before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -15,3 +15,8 @@ if TYPE_CHECKING:
 class AuthenticatedHttpRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
+
+
+def form_data(request: HttpRequest) -> QueryDict | None:
+    """The submitted data on POST (even an empty body, so it is validated), None on GET."""
+    return form_data(request)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coproduce.accounts.models import User
-from coproduce.audit.services import audit_record, audited_save, changed_fields, snapshot
+from coproduce.audit.services import audit_record, audited_save, changed_fields, snapshot, stored
 from coproduce.catalogue.models import EmphasisCriterion, Stage
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects.models import Project
@@ -51,7 +51,7 @@ def contribution_update(
         raise ValidationError(
             {"kind": "This party already has a contribution of this kind. Edit that one instead."}
         )
-    before = snapshot(contribution)
+    before = snapshot(stored(contribution))
     before["stages"] = sorted(contribution.stages.values_list("number", flat=True))
     contribution.party = party
     contribution.kind = kind

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.forms import apply_errors
-from coproduce.core.http import AuthenticatedHttpRequest
+from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, permissions_for, require_project_permission
 from coproduce.planning import services
 from coproduce.planning.forms import ContributionForm, EmphasisForm, InvolvementForm
@@ -44,7 +44,7 @@ def contribution_edit(
 def _contribution_form(
     request: AuthenticatedHttpRequest, project: Project, contribution: Contribution | None
 ) -> HttpResponse:
-    form = ContributionForm(request.POST or None, instance=contribution)
+    form = ContributionForm(form_data(request), instance=contribution)
     if request.method == "POST" and form.is_valid():
         try:
             if contribution is None:
@@ -106,7 +106,7 @@ def involvement_cell(
     }
     if request.method == "GET" and request.htmx and request.GET.get("show") == "cell":
         return render(request, "planning/involvement_cell.html#cell_display", context)
-    form = InvolvementForm(request.POST or None, instance=cell)
+    form = InvolvementForm(form_data(request), instance=cell)
     if request.method == "POST" and "clear" in request.POST:
         if cell is not None:
             services.involvement_clear(by=request.user, involvement=cell)

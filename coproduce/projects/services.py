@@ -8,7 +8,7 @@ from django.db import transaction
 
 from coproduce.accounts.models import Organisation, Person, User
 from coproduce.accounts.services import person_for_user
-from coproduce.audit.services import audit_record, audited_save, snapshot
+from coproduce.audit.services import audit_record, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Membership, Project, ProjectRole
 
@@ -65,7 +65,7 @@ def project_update(*, by: User, project: Project, **fields: Any) -> Project:
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown project fields: {', '.join(sorted(unknown))}")
-    before = snapshot(project)
+    before = snapshot(stored(project))
     for name, value in fields.items():
         setattr(project, name, value)
     audited_save(project, by=by, action="project.update", before=before, project_id=project.pk)
@@ -98,9 +98,10 @@ def membership_add(
 def membership_update(
     *, by: User, membership: Membership, role: str, is_data_custodian: bool
 ) -> Membership:
-    if membership.role == ProjectRole.LEAD and role != ProjectRole.LEAD:
+    current = stored(membership)
+    if current.role == ProjectRole.LEAD and role != ProjectRole.LEAD:
         _ensure_another_lead(membership)
-    before = snapshot(membership)
+    before = snapshot(current)
     membership.role = role
     membership.is_data_custodian = is_data_custodian
     audited_save(

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from coproduce.accounts.services import person_create
 from coproduce.audit.models import AuditEvent
 from coproduce.core.forms import apply_errors
-from coproduce.core.http import AuthenticatedHttpRequest
+from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
 from coproduce.projects import services
 from coproduce.projects.forms import AddMemberForm, MembershipForm, ProjectForm
@@ -32,7 +32,7 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ProjectForm(request.POST or None, user=request.user)
+    form = ProjectForm(form_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         project = services.project_create(by=request.user, **form.cleaned_data)
         messages.success(request, "Project created. You are its lead.")
@@ -50,7 +50,7 @@ def project_overview(request: AuthenticatedHttpRequest, project: Project) -> Htt
 
 @require_project_permission(Permission.PROJECT_EDIT)
 def project_edit(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
-    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    form = ProjectForm(form_data(request), instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.project_update(by=request.user, project=project, **form.cleaned_data)
         messages.success(request, "Project details saved.")
@@ -70,7 +70,7 @@ def member_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResp
 
 @require_project_permission(Permission.MEMBERS_MANAGE)
 def member_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
-    form = AddMemberForm(request.POST or None, project=project)
+    form = AddMemberForm(form_data(request), project=project)
     if request.method == "POST" and form.is_valid() and _add_member(request, project, form):
         return redirect("projects:members", project_id=project.pk)
     return render(request, "projects/member_add.html", {"project": project, "form": form})
@@ -101,7 +101,7 @@ def member_edit(
     membership = get_object_or_404(
         Membership.objects.select_related("person"), project=project, pk=membership_id
     )
-    form = MembershipForm(request.POST or None, instance=membership)
+    form = MembershipForm(form_data(request), instance=membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update(by=request.user, membership=membership, **form.cleaned_data)

@@ -1,0 +1,135 @@
+"""Organisations: creating one, adding people with and without a login, standing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from coproduce.accounts.models import Organisation, OrganisationMembership, Person
+from coproduce.audit.models import AuditEvent
+from tests.conftest import Team, client_for
+from tests.factories import make_user
+
+
+def _make_admin(team: Team) -> OrganisationMembership:
+    membership = OrganisationMembership.objects.get(
+        organisation=team.organisation, person=team.alice.person
+    )
+    membership.is_admin = True
+    membership.save()
+    return membership
+
+
+@pytest.mark.django_db
+def test_creating_an_organisation_makes_its_creator_the_administrator() -> None:
+    user = make_user("founder@example.org")
+
+    response = client_for(user).post(
+        reverse("organisations:create"), {"name": "Eastfield Forum", "kind": "community"}
+    )
+
+    organisation = Organisation.objects.get(name="Eastfield Forum")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organisations:detail", args=[organisation.pk])
+    membership = OrganisationMembership.objects.get(organisation=organisation)
+    assert membership.person == user.person and membership.is_admin
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"organisation.create", "organisation.member_add"} <= actions
+
+
+@pytest.mark.django_db
+def test_creating_an_organisation_with_a_taken_name_is_refused(team: Team) -> None:
+    response = client_for(team.oscar).post(
+        reverse("organisations:create"), {"name": "northbridge university", "kind": "university"}
+    )
+
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert Organisation.objects.filter(name__iexact="northbridge university").count() == 1
+
+
+@pytest.mark.django_db
+def test_administrator_adds_an_account_holder_by_email(team: Team) -> None:
+    _make_admin(team)
+    url = reverse("organisations:member_add", args=[team.organisation.pk])
+
+    response = client_for(team.alice).post(url, {"email": "CAROL@example.org"})
+
+    assert response.status_code == 302
+    assert OrganisationMembership.objects.filter(
+        organisation=team.organisation, person=team.carol.person
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_administrator_records_someone_new_without_a_login(team: Team) -> None:
+    _make_admin(team)
+    url = reverse("organisations:member_add", args=[team.organisation.pk])
+
+    client_for(team.alice).post(
+        url, {"new_name": "Winston Clarke", "new_party": "civil_society", "is_equity_officer": "on"}
+    )
+
+    person = Person.objects.get(name="Winston Clarke")
+    assert person.user is None and person.organisation == team.organisation
+    assert OrganisationMembership.objects.get(person=person).is_equity_officer
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, b"Give the email address of an account, or a new name."),
+        ({"email": "nobody@example.org"}, b"Nobody with this email address has an account."),
+        ({"email": "carol@example.org", "new_name": "X"}, b"not both"),
+        ({"new_name": "Someone"}, b"Say what kind of party"),
+        ({"email": "bob@example.org"}, b"already a member"),
+    ],
+)
+@pytest.mark.django_db
+def test_adding_an_organisation_member_badly_is_refused_and_saves_nothing(
+    team: Team, data: dict[str, str], message: bytes
+) -> None:
+    _make_admin(team)
+    before = (Person.objects.count(), OrganisationMembership.objects.count())
+
+    response = client_for(team.alice).post(
+        reverse("organisations:member_add", args=[team.organisation.pk]), data
+    )
+
+    assert response.status_code == 200
+    assert b"There is a problem" in response.content and message in response.content
+    assert (Person.objects.count(), OrganisationMembership.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_the_last_administrator_cannot_step_down(team: Team) -> None:
+    membership = _make_admin(team)
+    url = reverse("organisations:member_edit", args=[team.organisation.pk, membership.pk])
+
+    response = client_for(team.alice).post(url, {"is_equity_officer": "on"})
+
+    membership.refresh_from_db()
+    assert response.status_code == 200
+    assert b"at least one administrator" in response.content
+    assert membership.is_admin and not membership.is_equity_officer
+
+
+@pytest.mark.django_db
+def test_only_equity_officers_see_links_to_equity_answers(team: Team) -> None:
+    officer = make_user("officer@example.org", organisation=team.organisation, equity_officer=True)
+    url = reverse("organisations:detail", args=[team.organisation.pk])
+    equity_link = reverse("accounts:equity", args=[team.bob.person.pk]).encode()
+
+    assert equity_link in client_for(officer).get(url).content
+    assert equity_link not in client_for(team.alice).get(url).content
+    assert client_for(officer).get(equity_link.decode()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_organisation_list_shows_only_the_users_organisations(team: Team) -> None:
+    other = Organisation.objects.create(name="Elsewhere Trust", kind="health_service")
+
+    response = client_for(team.bob).get(reverse("organisations:list"))
+
+    assert b"Northbridge University" in response.content
+    assert other.name.encode() not in response.content
