@@ -19,7 +19,9 @@ from coproduce.accounts.models import (
 
 class SignInForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "Enter a correct email address and password. Both are case-sensitive.",
+        "invalid_login": (
+            "Enter a correct email address and password. The password is case-sensitive."
+        ),
         "inactive": "This account is inactive. Ask your organisation's administrator.",
     }
 
@@ -29,6 +31,10 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "email", "autofocus": True}
         )
+
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case (UserManager.create_user).
+        return str(self.cleaned_data["username"]).strip().lower()
 
 
 class EquityForm(forms.ModelForm[Person]):

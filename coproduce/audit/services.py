@@ -69,6 +69,14 @@ def audit_record(
     )
 
 
+def _project_of(instance: models.Model) -> int | None:
+    """The project a record belongs to, so the project's change log can show it."""
+    if instance._meta.label_lower == "projects.project":
+        return int(instance.pk)
+    project_id = getattr(instance, "project_id", None)
+    return int(project_id) if project_id is not None else None
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
@@ -93,5 +101,7 @@ def audited_save(
     instance.full_clean()
     instance.save()
     changes = changed_fields(before or {}, snapshot(instance))
+    if project_id is None:
+        project_id = _project_of(instance)
     audit_record(by=by, action=action, target=instance, changes=changes, project_id=project_id)
     return changes

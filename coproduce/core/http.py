@@ -19,4 +19,4 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 def form_data(request: HttpRequest) -> QueryDict | None:
     """The submitted data on POST (even an empty body, so it is validated), None on GET."""
-    return form_data(request)
+    return request.POST if request.method == "POST" else None

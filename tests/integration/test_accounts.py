@@ -222,9 +222,7 @@ def test_equity_consent_given_on_the_page_records_a_timestamp(team: Team) -> Non
 
 @pytest.mark.django_db
 def test_equity_consent_cleared_on_the_page_removes_the_timestamp(team: Team) -> None:
-    person_update_equity(
-        by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=True
-    )
+    person_update_equity(by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=True)
     assert Person.objects.get(pk=team.bob.person.pk).equity_consent_at is not None
     client = client_for(team.bob)
 
