@@ -45,7 +45,12 @@ def team(db: None) -> Team:
     olive = make_user("olive@example.org", name="Olive Observer", party="funder")
     oscar = make_user("oscar@example.org", name="Oscar Outsider", organisation=organisation)
     project = make_project(by=alice, organisation=organisation, title="Crisis care study")
-    for user, role in ((bob, "researcher"), (paula, "partner"), (carol, "public_contributor"), (olive, "observer")):
+    for user, role in (
+        (bob, "researcher"),
+        (paula, "partner"),
+        (carol, "public_contributor"),
+        (olive, "observer"),
+    ):
         add_member(project, user, role, by=alice)
     # Oscar has a project of his own, so he is a real user, not an empty account.
     make_project(by=oscar, organisation=organisation, title="Oscar's own study")

@@ -30,7 +30,10 @@ def make_user(
     number = next(_sequence)
     user = User.objects.create_user(email or f"user{number}@example.org", PASSWORD)
     person = person_create(
-        by=user, name=name or f"Person {number}", party=party, organisation=organisation,
+        by=user,
+        name=name or f"Person {number}",
+        party=party,
+        organisation=organisation,
         user=user,
     )
     if organisation is not None:
@@ -44,9 +47,13 @@ def make_person(name: str | None = None, *, party: str = "public", by: User) -> 
     return person_create(by=by, name=name or f"Person {next(_sequence)}", party=party)
 
 
-def make_project(*, by: User, organisation: Organisation, title: str | None = None, stage: int = 1) -> Project:
+def make_project(
+    *, by: User, organisation: Organisation, title: str | None = None, stage: int = 1
+) -> Project:
     return project_create(
-        by=by, title=title or f"Project {next(_sequence)}", organisation=organisation,
+        by=by,
+        title=title or f"Project {next(_sequence)}",
+        organisation=organisation,
         current_stage=Stage.objects.get(number=stage),
     )
 
