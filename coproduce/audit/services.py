@@ -69,6 +69,15 @@ def audit_record(
     )
 
 
+def audited_delete(instance: models.Model, *, by: User, action: str) -> None:
+    """Record what a record held, then delete it."""
+    changes = {name: {"from": value, "to": None} for name, value in snapshot(instance).items()}
+    audit_record(
+        by=by, action=action, target=instance, changes=changes, project_id=_project_of(instance)
+    )
+    instance.delete()
+
+
 def _project_of(instance: models.Model) -> int | None:
     """The project a record belongs to, so the project's change log can show it."""
     if instance._meta.label_lower == "projects.project":

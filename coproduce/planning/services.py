@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coproduce.accounts.models import User
-from coproduce.audit.services import audit_record, audited_save, changed_fields, snapshot, stored
+from coproduce.audit.services import (
+    audit_record,
+    audited_delete,
+    audited_save,
+    changed_fields,
+    snapshot,
+    stored,
+)
 from coproduce.catalogue.models import EmphasisCriterion, Stage
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects.models import Project
@@ -74,14 +81,7 @@ def contribution_update(
 
 @transaction.atomic
 def contribution_delete(*, by: User, contribution: Contribution) -> None:
-    audit_record(
-        by=by,
-        action="contribution.delete",
-        target=contribution,
-        changes={"description": {"from": contribution.description, "to": None}},
-        project_id=contribution.project_id,
-    )
-    contribution.delete()
+    audited_delete(contribution, by=by, action="contribution.delete")
 
 
 @transaction.atomic
@@ -115,14 +115,7 @@ def involvement_save(
 
 @transaction.atomic
 def involvement_clear(*, by: User, involvement: Involvement) -> None:
-    audit_record(
-        by=by,
-        action="involvement.clear",
-        target=involvement,
-        changes={"level": {"from": involvement.level, "to": None}},
-        project_id=involvement.project_id,
-    )
-    involvement.delete()
+    audited_delete(involvement, by=by, action="involvement.clear")
 
 
 @transaction.atomic

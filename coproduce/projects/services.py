@@ -8,7 +8,7 @@ from django.db import transaction
 
 from coproduce.accounts.models import Organisation, Person, User
 from coproduce.accounts.services import person_for_user
-from coproduce.audit.services import audit_record, audited_save, snapshot, stored
+from coproduce.audit.services import audited_delete, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Membership, Project, ProjectRole
 
@@ -118,14 +118,7 @@ def membership_update(
 def membership_remove(*, by: User, membership: Membership) -> None:
     if membership.role == ProjectRole.LEAD:
         _ensure_another_lead(membership)
-    audit_record(
-        by=by,
-        action="membership.remove",
-        target=membership,
-        changes={"person_id": {"from": membership.person_id, "to": None}},
-        project_id=membership.project_id,
-    )
-    membership.delete()
+    audited_delete(membership, by=by, action="membership.remove")
 
 
 def _ensure_another_lead(membership: Membership) -> None:

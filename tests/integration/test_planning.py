@@ -487,7 +487,10 @@ def test_involvement_cell_clear_removes_cell_and_records_event(team: Team) -> No
     assert not Involvement.objects.filter(pk=cell.pk).exists()
     event = AuditEvent.objects.get(action="involvement.clear")
     assert event.actor == team.bob
-    assert event.changes == {"level": {"from": "involve", "to": None}}
+    # The event keeps everything the cleared cell held.
+    assert event.changes["level"] == {"from": "involve", "to": None}
+    assert event.changes["purpose"] == {"from": cell.purpose, "to": None}
+    assert event.changes["party"] == {"from": "public", "to": None}
 
 
 def test_involvement_cell_update_changes_in_place_with_audit_of_changed_fields(
