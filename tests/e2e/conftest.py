@@ -4,10 +4,10 @@ Playwright drives Debian's Chromium at /usr/bin/chromium and never downloads a b
 live server listens on 127.0.0.1 only.
 
 E2E test modules mark themselves with
-`pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]`:
-the live server needs a transactional database, and serialized_rollback restores the catalogue
-rows (stages, emphasis criteria) that a data migration loads and each transactional flush
-removes.
+`pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]`: the live server needs
+a transactional database. Each such test ends by emptying every table, including the catalogue
+rows that a data migration loaded, so `framework` loads them again before each test (the
+loader is an idempotent upsert).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from coproduce.accounts.models import User
+from coproduce.catalogue.loader import load_framework
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,13 +49,20 @@ def live_server() -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        pytest.skip(f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(
+            f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     # The sync API keeps an asyncio loop running in this thread, so Django would refuse ORM
     # calls made by the test itself; `make test` sets this too.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as driver:
             yield driver
+
+
+@pytest.fixture(autouse=True)
+def framework(transactional_db: None) -> None:
+    load_framework(apps, "2019.1")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from coproduce.projects.models import Project
 from tests.e2e.conftest import sign_in
 from tests.factories import add_member, make_organisation, make_project, make_user
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 # Room for sub-pixel rounding, not for a real overflow.
@@ -24,7 +24,9 @@ SCROLL_TOLERANCE_PX = 2
 def describe(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} {violation['helpUrl']}")
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} {violation['helpUrl']}"
+        )
         for node in violation["nodes"]:
             lines.append(f"    {node['target']}: {node['html'][:200]}")
             lines.append(f"      {node.get('failureSummary', '').replace(chr(10), ' ')}")
@@ -43,8 +45,12 @@ def planned_project() -> Project:
     project = make_project(by=lead, organisation=organisation, title="Crisis care study")
     add_member(project, make_user(name="Pat Public", party="public"), "public_contributor", by=lead)
     involvement_save(
-        by=lead, project=project, party="public", stage=Stage.objects.get(number=2),
-        level="collaborate", purpose="Shape the research questions with us.",
+        by=lead,
+        project=project,
+        party="public",
+        stage=Stage.objects.get(number=2),
+        level="collaborate",
+        purpose="Shape the research questions with us.",
     )
     return project
 
@@ -93,9 +99,11 @@ def test_project_overview_reflows_at_320px_without_horizontal_scroll(narrow_page
 
 
 def widest_elements(page: Page) -> list[str]:
+    """What sticks out past the viewport, so a reflow failure names its culprits."""
     return page.evaluate(
         """() => [...document.querySelectorAll('body *')]
-            .filter(el => el.getBoundingClientRect().right > 322)
+            .map(el => [el, Math.round(el.getBoundingClientRect().right)])
+            .filter(([el, right]) => right > window.innerWidth)
             .slice(0, 10)
-            .map(el => `${el.tagName.toLowerCase()}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`)"""
+            .map(([el, right]) => `${el.tagName.toLowerCase()}.${el.className} right=${right}`)"""
     )
