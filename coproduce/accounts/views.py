@@ -42,12 +42,16 @@ def equity_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
         raise PermissionDenied(
             "Only this person and their organisation's equity officers may see this page."
         )
+    may_edit = has_permission(request.user, Permission.EQUITY_EDIT, person=person)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied("Only the person themselves may change these answers.")
     form = EquityForm(form_data(request), instance=person)
     if request.method == "POST" and form.is_valid():
         person_update_equity(by=request.user, person=person, **form.cleaned_data)
         messages.success(request, "Your answers have been saved.")
         return redirect("accounts:equity", person_id=person.pk)
-    is_self = person.user_id == request.user.pk
     return render(
-        request, "accounts/person_equity.html", {"form": form, "person": person, "is_self": is_self}
+        request,
+        "accounts/person_equity.html",
+        {"form": form, "person": person, "is_self": may_edit},
     )

@@ -104,7 +104,12 @@ def has_permission(
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if permission in PERSON_PERMISSIONS:
-        return person is not None and _may_see_equity(user, person)
+        if person is None:
+            raise ValueError(f"{permission} needs a person")
+        # The answers are self-declared: only the person changes them.
+        if permission == Permission.EQUITY_EDIT:
+            return person.user_id == user.pk
+        return _may_see_equity(user, person)
     if permission in ORGANISATION_PERMISSIONS:
         if organisation is None:
             raise ValueError(f"{permission} needs an organisation")

@@ -245,7 +245,21 @@ def test_equity_page_is_visible_to_an_equity_officer_of_the_persons_organisation
     response = client_for(officer).get(equity_url(team.bob.person))
 
     assertContains(response, "About Bob Researcher")
-    assert response.context["form"].initial["career_stage"] == "early"
+    assertContains(response, "Early career")
+    assert b"Save answers" not in response.content
+
+
+@pytest.mark.django_db
+def test_equity_officer_cannot_change_someone_elses_answers(team: Team) -> None:
+    officer = make_user(organisation=team.organisation, equity_officer=True)
+    person_update_equity(by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=True)
+
+    response = client_for(officer).post(
+        equity_url(team.bob.person), {**EQUITY_ANSWERS, "career_stage": "senior"}
+    )
+
+    assert response.status_code == 403
+    assert Person.objects.get(pk=team.bob.person.pk).career_stage == "early"
 
 
 @pytest.mark.django_db
