@@ -79,7 +79,7 @@ def project_overview(project: Project) -> Overview:
         "contributions",
         done=sum(1 for p in parties if p in contributing),
         total=len(parties),
-        missing=[f"What {labels[p].lower()}s bring" for p in parties if p not in contributing],
+        missing=[f"{labels[p]}: what they bring" for p in parties if p not in contributing],
         url=reverse("planning:contributions", args=[pk]),
     )
     involvement = question(
@@ -87,7 +87,7 @@ def project_overview(project: Project) -> Overview:
         done=sum(1 for p in parties if p in involved_parties),
         total=len(parties),
         missing=[
-            f"When {labels[p].lower()}s are involved" for p in parties if p not in involved_parties
+            f"{labels[p]}: when they are involved" for p in parties if p not in involved_parties
         ]
         + [
             f"Nobody is involved at stage {s.number}, {s.name.lower()}"

@@ -808,4 +808,4 @@ def test_overview_questions_started_when_some_parties_covered(team: Team) -> Non
 
     assert "Started</strong>: 1 of 4 parties" in question_block(html, 1)
     assert "Started</strong>: 1 of 4 parties" in question_block(html, 2)
-    assert "What researchers bring" in question_block(html, 1)
+    assert "Researcher: what they bring" in question_block(html, 1)
