@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -14,8 +15,8 @@ from coproduce.accounts.forms import (
     OrganisationForm,
     OrganisationMembershipForm,
 )
-from coproduce.accounts.models import Organisation, OrganisationMembership
-from coproduce.core.forms import apply_errors
+from coproduce.accounts.models import Organisation, OrganisationMembership, User
+from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import (
     Permission,
@@ -35,14 +36,10 @@ def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(form_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.organisation_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Organisation created. You are its administrator.")
-            return redirect("organisations:detail", organisation_id=organisation.pk)
+    organisation = submit(request, form, partial(services.organisation_create, by=request.user))
+    if organisation is not None:
+        messages.success(request, "Organisation created. You are its administrator.")
+        return redirect("organisations:detail", organisation_id=organisation.pk)
     return render(request, "accounts/organisation_form.html", {"form": form})
 
 
@@ -72,37 +69,41 @@ def organisation_member_add(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponse:
     form = AddOrganisationMemberForm(form_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = (
-                services.person_for_user(data["user"])
-                if data.get("user")
-                else services.person_create(
-                    by=request.user,
-                    name=data["new_name"],
-                    party=data["new_party"],
-                    role_title=data["new_role_title"],
-                    organisation=organisation,
-                )
-            )
-            services.organisation_member_add(
-                by=request.user,
-                organisation=organisation,
-                person=person,
-                is_admin=data["is_admin"],
-                is_equity_officer=data["is_equity_officer"],
-                is_portfolio_viewer=data["is_portfolio_viewer"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{person.name} added to {organisation.name}.")
-            return redirect("organisations:detail", organisation_id=organisation.pk)
+    add = partial(_add_member, by=request.user, organisation=organisation)
+    membership = submit(request, form, add)
+    if membership is not None:
+        messages.success(request, f"{membership.person.name} added to {organisation.name}.")
+        return redirect("organisations:detail", organisation_id=organisation.pk)
     return render(
         request,
         "accounts/organisation_member_add.html",
         {"organisation": organisation, "form": form},
+    )
+
+
+def _add_member(
+    *,
+    by: User,
+    organisation: Organisation,
+    new_name: str,
+    new_party: str,
+    new_role_title: str,
+    email: str,
+    user: User | None = None,
+    **standing: bool,
+) -> OrganisationMembership:
+    if user is not None:
+        person = services.person_for_user(user)
+        return services.organisation_member_add(
+            by=by, organisation=organisation, person=person, **standing
+        )
+    return services.organisation_member_add_new_person(
+        by=by,
+        organisation=organisation,
+        name=new_name,
+        party=new_party,
+        role_title=new_role_title,
+        **standing,
     )
 
 
@@ -116,16 +117,10 @@ def organisation_member_edit(
         pk=org_membership_id,
     )
     form = OrganisationMembershipForm(form_data(request), instance=membership)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_member_update(
-                by=request.user, membership=membership, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{membership.person.name}'s standing saved.")
-            return redirect("organisations:detail", organisation_id=organisation.pk)
+    update = partial(services.organisation_member_update, by=request.user, membership=membership)
+    if submit(request, form, update) is not None:
+        messages.success(request, f"{membership.person.name}'s standing saved.")
+        return redirect("organisations:detail", organisation_id=organisation.pk)
     return render(
         request,
         "accounts/organisation_member_form.html",

@@ -143,3 +143,20 @@ def organisation_member_update(
     membership.is_portfolio_viewer = is_portfolio_viewer
     audited_save(membership, by=by, action="organisation.member_update", before=before)
     return membership
+
+
+@transaction.atomic
+def organisation_member_add_new_person(
+    *,
+    by: User,
+    organisation: Organisation,
+    name: str,
+    party: str,
+    role_title: str = "",
+    **standing: bool,
+) -> OrganisationMembership:
+    """Record someone new (without a login) as a member of the organisation, all or nothing."""
+    person = person_create(
+        by=by, name=name, party=party, role_title=role_title, organisation=organisation
+    )
+    return organisation_member_add(by=by, organisation=organisation, person=person, **standing)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.urls import reverse_lazy
 from coproduce.accounts.forms import EquityForm, SignInForm
 from coproduce.accounts.models import Person
 from coproduce.accounts.services import person_for_user, person_update_equity
+from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, has_permission
 
@@ -46,8 +49,8 @@ def equity_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     if request.method == "POST" and not may_edit:
         raise PermissionDenied("Only the person themselves may change these answers.")
     form = EquityForm(form_data(request), instance=person)
-    if request.method == "POST" and form.is_valid():
-        person_update_equity(by=request.user, person=person, **form.cleaned_data)
+    save = partial(person_update_equity, by=request.user, person=person)
+    if submit(request, form, save) is not None:
         messages.success(request, "Your answers have been saved.")
         return redirect("accounts:equity", person_id=person.pk)
     return render(

@@ -1,6 +1,9 @@
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.forms.forms import BaseForm
 from django.forms.renderers import TemplatesSetting
+from django.http import HttpRequest
 
 
 class PlainFormRenderer(TemplatesSetting):
@@ -17,3 +20,19 @@ def apply_errors(form: BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T | None:
+    """On a POST with a valid form, call the service `save` with the cleaned data as keywords.
+
+    Returns what the service returned, or None when nothing was saved: not a POST, an invalid
+    form, or a ValidationError from the service, which is then shown on the form. Services
+    called this way return a value, never None.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save(**form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None

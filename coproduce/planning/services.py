@@ -135,3 +135,14 @@ def emphasis_rate(
     rating.updated_by = by
     audited_save(rating, by=by, action="emphasis.rate", before=before, project_id=project.pk)
     return rating
+
+
+@transaction.atomic
+def emphasis_rate_all(
+    *, by: User, project: Project, scores: Iterable[tuple[EmphasisCriterion, int, str]]
+) -> list[EmphasisRating]:
+    """Save a whole appraisal form at once: every score is saved, or none is."""
+    return [
+        emphasis_rate(by=by, project=project, criterion=criterion, score=score, note=note)
+        for criterion, score, note in scores
+    ]

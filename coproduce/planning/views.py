@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
-from coproduce.core.forms import apply_errors
+from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, permissions_for, require_project_permission
 from coproduce.planning import services
@@ -16,6 +18,8 @@ from coproduce.planning.forms import ContributionForm, EmphasisForm, Involvement
 from coproduce.planning.models import Contribution, Involvement
 from coproduce.planning.queries import involvement_grid, project_appraisal
 from coproduce.projects.models import Project
+
+CELL = "planning/involvement_cell.html"
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
@@ -45,19 +49,15 @@ def _contribution_form(
     request: AuthenticatedHttpRequest, project: Project, contribution: Contribution | None
 ) -> HttpResponse:
     form = ContributionForm(form_data(request), instance=contribution)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if contribution is None:
-                services.contribution_create(by=request.user, project=project, **form.cleaned_data)
-            else:
-                services.contribution_update(
-                    by=request.user, contribution=contribution, **form.cleaned_data
-                )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Contribution saved.")
-            return redirect("planning:contributions", project_id=project.pk)
+
+    save = (
+        partial(services.contribution_create, by=request.user, project=project)
+        if contribution is None
+        else partial(services.contribution_update, by=request.user, contribution=contribution)
+    )
+    if submit(request, form, save) is not None:
+        messages.success(request, "Contribution saved.")
+        return redirect("planning:contributions", project_id=project.pk)
     return render(
         request,
         "planning/contribution_form.html",
@@ -92,41 +92,47 @@ def involvement_cell(
     request: AuthenticatedHttpRequest, project: Project, party: str, stage_number: int
 ) -> HttpResponse:
     """One cell of the grid: a full page without JavaScript, a fragment in place with htmx."""
+    context = _cell_context(project, party, stage_number)
+    if request.htmx and request.GET.get("show") == "cell":
+        return render(request, f"{CELL}#cell_display", context)
+    if request.method == "POST" and "clear" in request.POST:
+        if context["cell"] is not None:
+            services.involvement_clear(by=request.user, involvement=context["cell"])
+        return _cell_saved(request, project, {**context, "cell": None})
+    form = InvolvementForm(form_data(request), instance=context["cell"])
+    save = partial(
+        services.involvement_save,
+        by=request.user,
+        project=project,
+        party=party,
+        stage=context["stage"],
+    )
+    saved = submit(request, form, save)
+    if saved is not None:
+        return _cell_saved(request, project, {**context, "cell": saved})
+    template = f"{CELL}#cell_form" if request.htmx else CELL
+    return render(request, template, {**context, "form": form})
+
+
+def _cell_context(project: Project, party: str, stage_number: int) -> dict[str, Any]:
     if party not in PartyKind.values:
         raise Http404("No such party")
     stage = get_object_or_404(Stage, number=stage_number)
-    cell = Involvement.objects.filter(project=project, party=party, stage=stage).first()
-    context = {
+    return {
         "project": project,
         "party": party,
         "party_label": PartyKind(party).label,
         "stage": stage,
-        "cell": cell,
+        "cell": Involvement.objects.filter(project=project, party=party, stage=stage).first(),
         "may_edit": True,
     }
-    if request.method == "GET" and request.htmx and request.GET.get("show") == "cell":
-        return render(request, "planning/involvement_cell.html#cell_display", context)
-    form = InvolvementForm(form_data(request), instance=cell)
-    if request.method == "POST" and "clear" in request.POST:
-        if cell is not None:
-            services.involvement_clear(by=request.user, involvement=cell)
-        return _cell_saved(request, project, {**context, "cell": None})
-    if request.method == "POST" and form.is_valid():
-        saved = services.involvement_save(
-            by=request.user, project=project, party=party, stage=stage, **form.cleaned_data
-        )
-        return _cell_saved(request, project, {**context, "cell": saved})
-    template = "planning/involvement_cell.html"
-    if request.htmx:
-        template += "#cell_form"
-    return render(request, template, {**context, "form": form})
 
 
 def _cell_saved(
     request: AuthenticatedHttpRequest, project: Project, context: dict[str, object]
 ) -> HttpResponse:
     if request.htmx:
-        return render(request, "planning/involvement_cell.html#cell_display", context)
+        return render(request, f"{CELL}#cell_display", context)
     messages.success(request, "Involvement saved.")
     return redirect("planning:involvement", project_id=project.pk)
 
@@ -147,11 +153,9 @@ def _emphasis_page(
 ) -> HttpResponse:
     criteria, ratings, appraisal = project_appraisal(project)
     form = EmphasisForm(request.POST if bound else None, criteria=criteria, ratings=ratings)
-    if bound and form.is_valid():
-        for criterion, score, note in form.scored():
-            services.emphasis_rate(
-                by=request.user, project=project, criterion=criterion, score=score, note=note
-            )
+    rate_all = partial(services.emphasis_rate_all, by=request.user, project=project)
+    saved = submit(request, form, lambda **_: rate_all(scores=form.scored()))
+    if saved is not None:
         messages.success(request, "Scores saved. The recommendation is up to date.")
         return redirect("planning:emphasis", project_id=project.pk)
     may_score = Permission.EMPHASIS_SCORE in permissions_for(request.user, project)

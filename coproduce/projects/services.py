@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coproduce.accounts.models import Organisation, Person, User
-from coproduce.accounts.services import person_for_user
+from coproduce.accounts.services import person_create, person_for_user
 from coproduce.audit.services import audited_delete, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Membership, Project, ProjectRole
@@ -129,3 +129,19 @@ def _ensure_another_lead(membership: Membership) -> None:
         raise ValidationError(
             {"role": "A project needs at least one lead. Make someone else lead first."}
         )
+
+
+@transaction.atomic
+def membership_add_new_person(
+    *,
+    by: User,
+    project: Project,
+    role: str,
+    name: str,
+    party: str,
+    email: str = "",
+    role_title: str = "",
+) -> Membership:
+    """Record someone new (without a login) and add them to the project, all or nothing."""
+    person = person_create(by=by, name=name, email=email, party=party, role_title=role_title)
+    return membership_add(by=by, project=project, person=person, role=role)

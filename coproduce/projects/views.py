@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,9 +10,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from coproduce.accounts.services import person_create
+from coproduce.accounts.models import Person, User
 from coproduce.audit.models import AuditEvent
-from coproduce.core.forms import apply_errors
+from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
 from coproduce.projects import services
@@ -33,8 +35,8 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProjectForm(form_data(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        project = services.project_create(by=request.user, **form.cleaned_data)
+    project = submit(request, form, partial(services.project_create, by=request.user))
+    if project is not None:
         messages.success(request, "Project created. You are its lead.")
         return redirect("projects:overview", project_id=project.pk)
     return render(request, "projects/project_form.html", {"form": form})
@@ -51,8 +53,8 @@ def project_overview(request: AuthenticatedHttpRequest, project: Project) -> Htt
 @require_project_permission(Permission.PROJECT_EDIT)
 def project_edit(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     form = ProjectForm(form_data(request), instance=project, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.project_update(by=request.user, project=project, **form.cleaned_data)
+    update = partial(services.project_update, by=request.user, project=project)
+    if submit(request, form, update) is not None:
         messages.success(request, "Project details saved.")
         return redirect("projects:overview", project_id=project.pk)
     return render(request, "projects/project_form.html", {"form": form, "project": project})
@@ -61,37 +63,33 @@ def project_edit(request: AuthenticatedHttpRequest, project: Project) -> HttpRes
 @require_project_permission(Permission.PROJECT_VIEW)
 def member_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     members = Membership.objects.filter(project=project).select_related("person__organisation")
-    return render(
-        request,
-        "projects/member_list.html",
-        {"project": project, "members": members, "form": AddMemberForm(project=project)},
-    )
+    return render(request, "projects/member_list.html", {"project": project, "members": members})
 
 
 @require_project_permission(Permission.MEMBERS_MANAGE)
 def member_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     form = AddMemberForm(form_data(request), project=project)
-    if request.method == "POST" and form.is_valid() and _add_member(request, project, form):
+    membership = submit(request, form, partial(_add_member, by=request.user, project=project))
+    if membership is not None:
+        messages.success(request, f"{membership.person.name} added to the project.")
         return redirect("projects:members", project_id=project.pk)
     return render(request, "projects/member_add.html", {"project": project, "form": form})
 
 
-def _add_member(request: AuthenticatedHttpRequest, project: Project, form: AddMemberForm) -> bool:
-    data = form.cleaned_data
-    try:
-        person = data["person"] or person_create(
-            by=request.user,
-            name=data["new_name"],
-            email=data["new_email"],
-            party=data["new_party"],
-            role_title=data["new_role_title"],
-        )
-        services.membership_add(by=request.user, project=project, person=person, role=data["role"])
-    except ValidationError as error:
-        apply_errors(form, error)
-        return False
-    messages.success(request, f"{person.name} added to the project.")
-    return True
+def _add_member(
+    *, by: User, project: Project, person: Person | None, role: str, **new: str
+) -> Membership:
+    if person is not None:
+        return services.membership_add(by=by, project=project, person=person, role=role)
+    return services.membership_add_new_person(
+        by=by,
+        project=project,
+        role=role,
+        name=new["new_name"],
+        email=new["new_email"],
+        party=new["new_party"],
+        role_title=new["new_role_title"],
+    )
 
 
 @require_project_permission(Permission.MEMBERS_MANAGE)
@@ -102,14 +100,10 @@ def member_edit(
         Membership.objects.select_related("person"), project=project, pk=membership_id
     )
     form = MembershipForm(form_data(request), instance=membership)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_update(by=request.user, membership=membership, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{membership.person.name}'s role saved.")
-            return redirect("projects:members", project_id=project.pk)
+    update = partial(services.membership_update, by=request.user, membership=membership)
+    if submit(request, form, update) is not None:
+        messages.success(request, f"{membership.person.name}'s role saved.")
+        return redirect("projects:members", project_id=project.pk)
     return render(
         request,
         "projects/member_form.html",
