@@ -131,6 +131,10 @@ def organisation_member_update(
     is_portfolio_viewer: bool,
 ) -> OrganisationMembership:
     current = stored(membership)
+    if is_equity_officer and not current.is_equity_officer and membership.person.user_id == by.pk:
+        raise ValidationError(
+            {"is_equity_officer": "Another administrator must make you an equity officer."}
+        )
     if current.is_admin and not is_admin:
         others = OrganisationMembership.objects.filter(
             organisation_id=membership.organisation_id, is_admin=True

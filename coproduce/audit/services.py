@@ -64,7 +64,7 @@ def audit_record(
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         target_label=str(target)[:300],
-        project_id=project_id,
+        project_id=project_id if project_id is not None else _project_of(target),
         changes=dict(changes),
     )
 
@@ -72,9 +72,7 @@ def audit_record(
 def audited_delete(instance: models.Model, *, by: User, action: str) -> None:
     """Record what a record held, then delete it."""
     changes = {name: {"from": value, "to": None} for name, value in snapshot(instance).items()}
-    audit_record(
-        by=by, action=action, target=instance, changes=changes, project_id=_project_of(instance)
-    )
+    audit_record(by=by, action=action, target=instance, changes=changes)
     instance.delete()
 
 
@@ -105,12 +103,12 @@ def audited_save(
     """Validate and save `instance`, then record the fields that changed since `before`.
 
     Call inside the service's transaction; `before` is the `snapshot` taken before editing
-    (None for a new record, so every field counts as changed).
+    (None for a new record, so every field counts as changed). Saving an edit that changed
+    nothing records nothing.
     """
     instance.full_clean()
     instance.save()
     changes = changed_fields(before or {}, snapshot(instance))
-    if project_id is None:
-        project_id = _project_of(instance)
-    audit_record(by=by, action=action, target=instance, changes=changes, project_id=project_id)
+    if changes or before is None:
+        audit_record(by=by, action=action, target=instance, changes=changes, project_id=project_id)
     return changes

@@ -17,6 +17,7 @@ from coproduce.audit.services import (
 from coproduce.catalogue.models import EmphasisCriterion, Stage
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects.models import Project
+from coproduce.projects.services import lock_project
 
 
 @transaction.atomic
@@ -29,6 +30,7 @@ def contribution_create(
     description: str,
     stages: Iterable[Stage],
 ) -> Contribution:
+    lock_project(project.pk)
     if Contribution.objects.filter(project=project, party=party, kind=kind).exists():
         raise ValidationError(
             {"kind": "This party already has a contribution of this kind. Edit that one instead."}
@@ -36,8 +38,12 @@ def contribution_create(
     contribution = Contribution(
         project=project, party=party, kind=kind, description=description.strip(), created_by=by
     )
-    audited_save(contribution, by=by, action="contribution.create", project_id=project.pk)
+    contribution.full_clean()
+    contribution.save()
+    stages = list(stages)
     contribution.stages.set(stages)
+    changes = changed_fields({}, {**snapshot(contribution), "stages": _numbers(stages)})
+    audit_record(by=by, action="contribution.create", target=contribution, changes=changes)
     return contribution
 
 
@@ -51,6 +57,7 @@ def contribution_update(
     description: str,
     stages: Iterable[Stage],
 ) -> Contribution:
+    lock_project(contribution.project_id)
     clash = Contribution.objects.filter(
         project_id=contribution.project_id, party=party, kind=kind
     ).exclude(pk=contribution.pk)
@@ -59,7 +66,7 @@ def contribution_update(
             {"kind": "This party already has a contribution of this kind. Edit that one instead."}
         )
     before = snapshot(stored(contribution))
-    before["stages"] = sorted(contribution.stages.values_list("number", flat=True))
+    before["stages"] = _numbers(contribution.stages.all())
     contribution.party = party
     contribution.kind = kind
     contribution.description = description.strip()
@@ -68,7 +75,7 @@ def contribution_update(
     stages = list(stages)
     contribution.stages.set(stages)
     after = snapshot(contribution)
-    after["stages"] = sorted(stage.number for stage in stages)
+    after["stages"] = _numbers(stages)
     audit_record(
         by=by,
         action="contribution.update",
@@ -97,6 +104,7 @@ def involvement_save(
     alternative_rejected_because: str = "",
 ) -> Involvement:
     """Fill in or change one cell of the involvement grid."""
+    lock_project(project.pk)
     involvement = (
         Involvement.objects.select_for_update()
         .filter(project=project, party=party, stage=stage)
@@ -122,6 +130,7 @@ def involvement_clear(*, by: User, involvement: Involvement) -> None:
 def emphasis_rate(
     *, by: User, project: Project, criterion: EmphasisCriterion, score: int, note: str = ""
 ) -> EmphasisRating:
+    lock_project(project.pk)
     rating = (
         EmphasisRating.objects.select_for_update()
         .filter(project=project, criterion=criterion)
@@ -146,3 +155,7 @@ def emphasis_rate_all(
         emphasis_rate(by=by, project=project, criterion=criterion, score=score, note=note)
         for criterion, score, note in scores
     ]
+
+
+def _numbers(stages: Iterable[Stage]) -> list[int]:
+    return sorted(stage.number for stage in stages)

@@ -56,7 +56,10 @@ def project_create(
         created_by=by,
     )
     audited_save(project, by=by, action="project.create")
-    membership_add(by=by, project=project, person=person_for_user(by), role=ProjectRole.LEAD)
+    lead = Membership(
+        project=project, person=person_for_user(by), role=ProjectRole.LEAD, created_by=by
+    )
+    audited_save(lead, by=by, action="membership.add")
     return project
 
 
@@ -81,6 +84,8 @@ def membership_add(
     role: str,
     is_data_custodian: bool = False,
 ) -> Membership:
+    lock_project(project.pk)
+    _ensure_may_grant(by, project.pk, old_role=None, new_role=role, custodian=is_data_custodian)
     if Membership.objects.filter(project=project, person=person).exists():
         raise ValidationError({"person": f"{person.name} is already a member of this project."})
     membership = Membership(
@@ -98,7 +103,15 @@ def membership_add(
 def membership_update(
     *, by: User, membership: Membership, role: str, is_data_custodian: bool
 ) -> Membership:
+    lock_project(membership.project_id)
     current = stored(membership)
+    _ensure_may_grant(
+        by,
+        membership.project_id,
+        old_role=current.role,
+        new_role=role,
+        custodian=is_data_custodian != current.is_data_custodian,
+    )
     if current.role == ProjectRole.LEAD and role != ProjectRole.LEAD:
         _ensure_another_lead(membership)
     before = snapshot(current)
@@ -116,9 +129,41 @@ def membership_update(
 
 @transaction.atomic
 def membership_remove(*, by: User, membership: Membership) -> None:
-    if membership.role == ProjectRole.LEAD:
+    lock_project(membership.project_id)
+    current = stored(membership)
+    _ensure_may_grant(
+        by, membership.project_id, old_role=current.role, new_role=None, custodian=False
+    )
+    if current.role == ProjectRole.LEAD:
         _ensure_another_lead(membership)
     audited_delete(membership, by=by, action="membership.remove")
+
+
+def lock_project(project_id: int) -> None:
+    """Serialise writes to one project, so checks such as "is there another lead?" or "is this
+    cell already filled?" still hold when the write lands (PostgreSQL; SQLite writes one at a
+    time anyway)."""
+    Project.objects.select_for_update().filter(pk=project_id).values_list("pk").get()
+
+
+def _ensure_may_grant(
+    by: User, project_id: int, *, old_role: str | None, new_role: str | None, custodian: bool
+) -> None:
+    """Only a lead may make or unmake a lead, or choose data custodians: otherwise anyone who
+    manages members could promote themselves."""
+    if by.is_superuser:
+        return
+    actor_role = (
+        Membership.objects.filter(project_id=project_id, person__user=by)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if actor_role == ProjectRole.LEAD:
+        return
+    if ProjectRole.LEAD in (old_role, new_role):
+        raise ValidationError({"role": "Only a lead can make someone a lead or change a lead."})
+    if custodian:
+        raise ValidationError({"is_data_custodian": "Only a lead can choose data custodians."})
 
 
 def _ensure_another_lead(membership: Membership) -> None:

@@ -106,12 +106,39 @@ def test_the_last_administrator_cannot_step_down(team: Team) -> None:
     membership = _make_admin(team)
     url = reverse("organisations:member_edit", args=[team.organisation.pk, membership.pk])
 
-    response = client_for(team.alice).post(url, {"is_equity_officer": "on"})
+    response = client_for(team.alice).post(url, {"is_portfolio_viewer": "on"})
 
     membership.refresh_from_db()
     assert response.status_code == 200
     assert b"at least one administrator" in response.content
-    assert membership.is_admin and not membership.is_equity_officer
+    assert membership.is_admin and not membership.is_portfolio_viewer
+
+
+@pytest.mark.django_db
+def test_an_administrator_cannot_make_themselves_equity_officer(team: Team) -> None:
+    membership = _make_admin(team)
+    url = reverse("organisations:member_edit", args=[team.organisation.pk, membership.pk])
+
+    response = client_for(team.alice).post(url, {"is_admin": "on", "is_equity_officer": "on"})
+
+    membership.refresh_from_db()
+    assert b"Another administrator must make you an equity officer." in response.content
+    assert not membership.is_equity_officer
+
+
+@pytest.mark.django_db
+def test_an_administrator_can_make_someone_else_equity_officer(team: Team) -> None:
+    _make_admin(team)
+    bobs = OrganisationMembership.objects.get(
+        organisation=team.organisation, person=team.bob.person
+    )
+    url = reverse("organisations:member_edit", args=[team.organisation.pk, bobs.pk])
+
+    response = client_for(team.alice).post(url, {"is_equity_officer": "on"})
+
+    bobs.refresh_from_db()
+    assert response.status_code == 302
+    assert bobs.is_equity_officer
 
 
 @pytest.mark.django_db
