@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from coproduce.projects.models import Project
 
 
 class UserManager(BaseUserManager["User"]):
@@ -53,12 +56,22 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def of_user(self, user: User) -> OrganisationQuerySet:
+        """The organisations the user is a member of (all of them for superusers)."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__person__user=user).distinct()
+
+
 class Organisation(models.Model):
     """A university, funder, health service body, charity, company or community group."""
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -108,6 +121,16 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def with_organisation(self) -> PersonQuerySet:
         return self.select_related("organisation")
 
+    def addable_to(self, project: Project) -> PersonQuerySet:
+        """People who share an organisation with someone in the project and are not in it."""
+        shared = Organisation.objects.filter(memberships__person__memberships__project=project)
+        return (
+            self.filter(Q(org_memberships__organisation__in=shared) | Q(organisation__in=shared))
+            .exclude(memberships__project=project)
+            .distinct()
+            .select_related("organisation")
+        )
+
 
 class Person(models.Model):
     """Anyone who takes part, with or without a login.
@@ -156,6 +179,16 @@ class Person(models.Model):
     )
 
     objects = PersonQuerySet.as_manager()
+
+    # Never written to the change log with their values (see audit.services.snapshot).
+    audit_private = (
+        "career_stage",
+        "contract",
+        "gender",
+        "gender_self_description",
+        "equity_consent",
+        "equity_consent_at",
+    )
 
     class Meta:
         ordering = ["name", "pk"]

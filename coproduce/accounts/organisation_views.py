@@ -27,10 +27,8 @@ from coproduce.core.permissions import (
 
 @login_required
 def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.filter(memberships__person__user=request.user)
-    return render(
-        request, "accounts/organisation_list.html", {"organisations": organisations.distinct()}
-    )
+    organisations = Organisation.objects.of_user(request.user)
+    return render(request, "accounts/organisation_list.html", {"organisations": organisations})
 
 
 @login_required

@@ -59,7 +59,7 @@ def person_update_equity(
     project leads, and equity attributes must not appear next to a name.
     """
     current = stored(person)
-    before = snapshot(current, EQUITY_FIELDS)
+    before = {name: getattr(current, name) for name in EQUITY_FIELDS}
     person.career_stage = career_stage
     person.contract = contract
     person.gender = gender
@@ -74,7 +74,7 @@ def person_update_equity(
     person.equity_consent = equity_consent
     person.full_clean()
     person.save()
-    changed = sorted(k for k, v in snapshot(person, EQUITY_FIELDS).items() if before[k] != v)
+    changed = sorted(name for name in EQUITY_FIELDS if getattr(person, name) != before[name])
     audit_record(
         by=by,
         action="person.update_equity",
@@ -110,6 +110,11 @@ def organisation_member_add(
 ) -> OrganisationMembership:
     if OrganisationMembership.objects.filter(organisation=organisation, person=person).exists():
         raise ValidationError({"person": f"{person.name} is already a member."})
+    if person.organisation_id is None:
+        # Their first organisation becomes their affiliation (a work attribute).
+        before = snapshot(stored(person), ["organisation_id"])
+        person.organisation = organisation
+        audited_save(person, by=by, action="person.update", before=before)
     membership = OrganisationMembership(
         organisation=organisation,
         person=person,

@@ -14,7 +14,12 @@ from coproduce.audit.models import AuditEvent
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """The concrete field values of `instance`, as JSON-ready values (foreign keys by id)."""
+    """The concrete field values of `instance`, as JSON-ready values (foreign keys by id).
+
+    Fields a model lists in `audit_private` are never included: the change log is read by
+    project leads, and some values (equity attributes) must not appear next to a name there.
+    """
+    private = set(getattr(instance, "audit_private", ()))
     names = (
         list(fields)
         if fields is not None
@@ -26,7 +31,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             and not getattr(f, "auto_now_add", False)
         ]
     )
-    return {name: _jsonable(getattr(instance, name)) for name in names}
+    return {name: _jsonable(getattr(instance, name)) for name in names if name not in private}
 
 
 def stored[M: models.Model](instance: M) -> M:
@@ -108,7 +113,8 @@ def audited_save(
     """
     instance.full_clean()
     instance.save()
-    changes = changed_fields(before or {}, snapshot(instance))
+    after = snapshot(instance, before.keys() if before is not None else None)
+    changes = changed_fields(before or {}, after)
     if changes or before is None:
         audit_record(by=by, action=action, target=instance, changes=changes, project_id=project_id)
     return changes

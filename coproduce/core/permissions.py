@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from coproduce.accounts.models import Organisation, OrganisationMembership
@@ -134,11 +134,12 @@ def _organisation_standing(user: User, organisation: Organisation, permission: P
 def _may_see_equity(user: User, person: Person) -> bool:
     if person.user_id == user.pk:
         return True
-    if person.organisation_id is None:
-        return False
-    return OrganisationMembership.objects.filter(
-        organisation_id=person.organisation_id, person__user=user, is_equity_officer=True
-    ).exists()
+    in_organisation = Q(organisation__memberships__person=person) | Q(organisation__people=person)
+    return (
+        OrganisationMembership.objects.filter(person__user=user, is_equity_officer=True)
+        .filter(in_organisation)
+        .exists()
+    )
 
 
 # Views take (request, project or organisation, **url_kwargs). Callable[..., ...] lets each

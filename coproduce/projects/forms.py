@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, PartyKind, Person, User
 from coproduce.catalogue.models import Stage
@@ -46,9 +47,12 @@ class ProjectForm(forms.ModelForm[Project]):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        organisations = Organisation.objects.all()
-        if not user.is_superuser:
-            organisations = organisations.filter(memberships__person__user=user)
+        organisations = Organisation.objects.of_user(user)
+        if self.instance.pk:
+            # Editors from partner organisations keep the host; only its members can move it.
+            organisations = Organisation.objects.filter(
+                Q(pk__in=organisations.values("pk")) | Q(pk=self.instance.organisation_id)
+            )
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["organisation"].help_text = (
             "The organisation that hosts the study. You can choose any you are a member of."
@@ -88,19 +92,14 @@ class AddMemberForm(forms.Form):
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = (  # type: ignore[attr-defined]
-            Person.objects.filter(organisation__memberships__person__memberships__project=project)
-            .exclude(memberships__project=project)
-            .distinct()
-            .select_related("organisation")
-        )
+        self.fields["person"].queryset = Person.objects.addable_to(project)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         person, name = data.get("person"), data.get("new_name", "").strip()
         if person and name:
             self.add_error("new_name", "Choose an existing person or add someone new, not both.")
-        elif not person and not name:
+        elif not person and not name and "person" not in self.errors:
             self.add_error("person", "Choose an existing person, or give the name of someone new.")
         if name and not data.get("new_party"):
             self.add_error("new_party", "Say what kind of party the new person takes part as.")

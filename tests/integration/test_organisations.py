@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from coproduce.accounts.models import Organisation, OrganisationMembership, Person
+from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
 from coproduce.audit.models import AuditEvent
+from coproduce.projects.services import membership_add
 from tests.conftest import Team, client_for
 from tests.factories import make_user
 
@@ -160,3 +161,49 @@ def test_organisation_list_shows_only_the_users_organisations(team: Team) -> Non
 
     assert b"Northbridge University" in response.content
     assert other.name.encode() not in response.content
+
+
+@pytest.mark.django_db
+def test_account_added_to_an_organisation_can_join_its_projects_and_is_seen_by_its_officer(
+    team: Team,
+) -> None:
+    _make_admin(team)
+    newcomer = User.objects.create_user("nia@example.org", "a long enough password")
+    officer = make_user("officer@example.org", organisation=team.organisation, equity_officer=True)
+
+    client_for(team.alice).post(
+        reverse("organisations:member_add", args=[team.organisation.pk]),
+        {"email": "nia@example.org"},
+    )
+
+    person = Person.objects.get(user=newcomer)
+    assert person.organisation == team.organisation
+    add_page = client_for(team.alice).get(reverse("projects:member_add", args=[team.project.pk]))
+    assert person in add_page.context["form"].fields["person"].queryset
+    equity = client_for(officer).get(reverse("accounts:equity", args=[person.pk]))
+    assert equity.status_code == 200
+
+
+@pytest.mark.django_db
+def test_researcher_from_a_partner_organisation_edits_without_moving_the_project(
+    team: Team,
+) -> None:
+    partner_org = Organisation.objects.create(name="Riverside Trust", kind="health_service")
+    rita = make_user("rita@example.org", organisation=partner_org)
+    membership_add(by=team.alice, project=team.project, person=rita.person, role="researcher")
+    url = reverse("projects:edit", args=[team.project.pk])
+    form = client_for(rita).get(url).context["form"]
+    data = {
+        name: ("" if value is None else value.pk if hasattr(value, "pk") else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+
+    response = client_for(rita).post(url, {**data, "title": "Crisis care, renamed"})
+
+    team.project.refresh_from_db()
+    assert response.status_code == 302
+    assert team.project.title == "Crisis care, renamed"
+    assert team.project.organisation == team.organisation
+    offered = set(form.fields["organisation"].queryset)
+    assert offered == {team.organisation, partner_org}

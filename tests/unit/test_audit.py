@@ -65,16 +65,24 @@ def test_snapshot_turns_dates_into_iso_strings() -> None:
 
 
 def test_snapshot_with_fields_takes_only_those_fields_even_timestamps() -> None:
-    person = Person(name="Bob", gender="man", equity_consent=True)
+    person = Person(name="Bob", role_title="Research Fellow")
+    person.created_at = datetime.datetime(2025, 3, 1, 9, 30, tzinfo=datetime.UTC)
+
+    result = snapshot(person, ("name", "created_at"))
+
+    assert result == {"name": "Bob", "created_at": "2025-03-01T09:30:00+00:00"}
+
+
+def test_snapshot_never_includes_equity_attributes_even_when_asked() -> None:
+    person = Person(name="Bob", gender="man", career_stage="early", equity_consent=True)
     person.equity_consent_at = datetime.datetime(2025, 3, 1, 9, 30, tzinfo=datetime.UTC)
 
-    result = snapshot(person, ("gender", "equity_consent", "equity_consent_at"))
+    named = snapshot(person, ("name", "gender", "equity_consent", "equity_consent_at"))
+    everything = snapshot(person)
 
-    assert result == {
-        "gender": "man",
-        "equity_consent": True,
-        "equity_consent_at": "2025-03-01T09:30:00+00:00",
-    }
+    assert named == {"name": "Bob"}
+    assert not set(Person.audit_private) & set(everything)
+    assert everything["name"] == "Bob"
 
 
 def test_snapshot_of_a_model_without_timestamps_keeps_all_fields() -> None:
