@@ -33,8 +33,11 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
+        run(args, workdir)
 
-    workdir = tempfile.mkdtemp(prefix="coproduce-bench-")
+
+def run(args: argparse.Namespace, workdir: str) -> None:
     os.environ["COPRODUCE_DATA_DIR"] = workdir
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -55,7 +58,7 @@ def main() -> None:
     call_command("demo", scale=args.projects, members=args.members, stdout=io.StringIO())
     print(
         f"setup: {args.projects} synthetic projects x {args.members} members "
-        f"in {time.perf_counter() - started:.1f} s ({workdir})"
+        f"in {time.perf_counter() - started:.1f} s"
     )
 
     project = Project.objects.annotate(n=Count("memberships")).order_by("-n", "pk").first()

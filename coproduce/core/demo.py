@@ -1,7 +1,8 @@
 """A deterministic, realistic demo portfolio, and synthetic projects for benchmarks.
 
-Every name, organisation and project here is invented. The portfolio is written through the
-services, so it carries a real audit trail; the synthetic projects use bulk inserts for speed.
+Every name, organisation and project here is invented. People, memberships, projects and plans
+are written through the services, so they carry a real audit trail (the organisations and logins
+themselves are created directly); the synthetic projects use bulk inserts for speed.
 """
 
 from __future__ import annotations

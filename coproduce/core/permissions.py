@@ -11,11 +11,15 @@ import functools
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from coproduce.accounts.models import Organisation, OrganisationMembership
 from coproduce.projects.models import Membership, Project, ProjectRole
@@ -168,12 +172,28 @@ def require_organisation_permission(
     return _require(permission, Permission.ORGANISATION_VIEW, "organisation", organisations)
 
 
+def signed_in_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a signed-out htmx request to the sign-in page as a whole-page navigation, rather
+    than letting the sign-in page be swapped into a fragment of the page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "htmx", False) and not request.user.is_authenticated:
+            page = request.htmx.current_url_abs_path or request.get_full_path()  # type: ignore[attr-defined]
+            sign_in = resolve_url(settings.LOGIN_URL)
+            return HttpResponseClientRedirect(f"{sign_in}?{urlencode({'next': page})}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _require(
     permission: Permission, to_see: Permission, kind: str, queryset: QuerySet[Any]
 ) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
     def decorator(view: GuardedView) -> Callable[..., HttpResponse]:
-        @login_required
         @functools.wraps(view)
+        @signed_in_for_htmx
+        @login_required
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             target = queryset.filter(pk=kwargs.pop(f"{kind}_id")).first()
             if target is None or not has_permission(request.user, to_see, **{kind: target}):

@@ -99,7 +99,9 @@ def involvement_cell(
         if context["cell"] is not None:
             services.involvement_clear(by=request.user, involvement=context["cell"])
         return _cell_saved(request, project, {**context, "cell": None})
-    form = InvolvementForm(form_data(request), instance=context["cell"])
+    # Several cell forms can be open on the grid at once: each needs its own element ids.
+    auto_id = f"cell-{party}-{stage_number}-%s"
+    form = InvolvementForm(form_data(request), instance=context["cell"], auto_id=auto_id)
     save = partial(
         services.involvement_save,
         by=request.user,
@@ -132,7 +134,7 @@ def _cell_saved(
     request: AuthenticatedHttpRequest, project: Project, context: dict[str, object]
 ) -> HttpResponse:
     if request.htmx:
-        return render(request, f"{CELL}#cell_display", context)
+        return render(request, f"{CELL}#cell_display", {**context, "focus": True})
     messages.success(request, "Involvement saved.")
     return redirect("planning:involvement", project_id=project.pk)
 

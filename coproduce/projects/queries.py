@@ -31,7 +31,7 @@ class QuestionProgress:
     def status(self) -> str:
         if not self.available:
             return "Not recorded in coproduce yet"
-        if self.total and self.done >= self.total:
+        if self.total and self.done >= self.total and not self.missing:
             return "Answered"
         return "Started" if self.done else "Not started"
 

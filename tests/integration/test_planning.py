@@ -785,16 +785,24 @@ def test_overview_questions_one_and_two_answered_when_every_party_covered(team: 
             url("planning:contribution_add", team.project),
             contribution_data(party=party, kind="time", stages=[]),
         )
+    for number in range(1, 7):  # stage 7 is left for the second act
+        party = sorted(MEMBER_PARTIES)[(number - 1) % len(MEMBER_PARTIES)]
         client.post(
-            url("planning:involvement_cell", team.project, party=party, stage_number=1),
+            url("planning:involvement_cell", team.project, party=party, stage_number=number),
             involvement_data(),
         )
 
     # Act
-    response = client.get(url("projects:overview", team.project))
+    before_last_stage = text(client.get(url("projects:overview", team.project)))
+    client.post(
+        url("planning:involvement_cell", team.project, party="public", stage_number=7),
+        involvement_data(),
+    )
+    html = text(client.get(url("projects:overview", team.project)))
 
-    # Assert
-    html = text(response)
+    # Assert: every party is covered, but a stage nobody is involved at is still missing
+    assert "Started</strong>: 4 of 4 parties" in question_block(before_last_stage, 2)
+    assert "Nobody is involved at stage 7" in question_block(before_last_stage, 2)
     for number in (1, 2):
         assert "Answered</strong>: 4 of 4 parties" in question_block(html, number)
 
@@ -809,3 +817,30 @@ def test_overview_questions_started_when_some_parties_covered(team: Team) -> Non
     assert "Started</strong>: 1 of 4 parties" in question_block(html, 1)
     assert "Started</strong>: 1 of 4 parties" in question_block(html, 2)
     assert "Researcher: what they bring" in question_block(html, 1)
+
+
+def test_signed_out_htmx_request_is_sent_to_sign_in_as_a_whole_page(team: Team) -> None:
+    cell_url = url("planning:involvement_cell", team.project, party="public", stage_number=2)
+
+    response = client_for(None).get(
+        cell_url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{cell_url}"
+    )
+
+    assert response["HX-Redirect"].startswith(reverse("accounts:login") + "?next=")
+    assert b"Sign in" not in response.content
+
+
+def test_cell_forms_have_ids_of_their_own(team: Team) -> None:
+    client = client_for(team.bob)
+    first = client.get(
+        url("planning:involvement_cell", team.project, party="public", stage_number=1),
+        HTTP_HX_REQUEST="true",
+    )
+    second = client.get(
+        url("planning:involvement_cell", team.project, party="public", stage_number=2),
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert b'id="cell-public-1-purpose"' in first.content
+    assert b'id="cell-public-2-purpose"' in second.content
+    assert b'for="cell-public-2-purpose"' in second.content
