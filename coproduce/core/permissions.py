@@ -200,6 +200,9 @@ def _require(
                 raise Http404(f"No such {kind}")
             if not has_permission(request.user, permission, **{kind: target}):
                 raise PermissionDenied(f"Your role in this {kind} does not allow this.")
+            if isinstance(target, Project):
+                # For templates, to show only the actions this person may take.
+                request.can = {str(p) for p in permissions_for(request.user, target)}  # type: ignore[attr-defined, arg-type]
             return view(request, target, **kwargs)
 
         return wrapper

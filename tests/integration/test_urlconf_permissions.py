@@ -147,3 +147,21 @@ def test_organisation_members_cannot_manage_it_without_being_administrators(team
             assert client.post(url, {"is_admin": "on"}).status_code == 403, name
     detail = reverse("organisations:detail", kwargs={"organisation_id": team.organisation.pk})
     assert client.get(detail).status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_offer_only_the_actions_a_role_may_take(team: Team) -> None:
+    pages = {
+        "projects:overview": reverse("projects:edit", kwargs={"project_id": team.project.pk}),
+        "projects:members": reverse("projects:member_add", kwargs={"project_id": team.project.pk}),
+        "planning:contributions": reverse(
+            "planning:contribution_add", kwargs={"project_id": team.project.pk}
+        ),
+    }
+    log = reverse("projects:audit_log", kwargs={"project_id": team.project.pk}).encode()
+    for name, action in pages.items():
+        page = reverse(name, kwargs={"project_id": team.project.pk})
+        lead_sees = client_for(team.alice).get(page).content
+        observer_sees = client_for(team.olive).get(page).content
+        assert action.encode() in lead_sees and log in lead_sees, name
+        assert action.encode() not in observer_sees and log not in observer_sees, name
