@@ -82,11 +82,11 @@ class InvolvementForm(forms.ModelForm[Involvement]):
         return data
 
 
-SCORE_CHOICES = [(value, label) for value, label in EmphasisScore.choices]
+SCORE_CHOICES = [("", "Not scored"), *EmphasisScore.choices]
 
 
 class EmphasisForm(forms.Form):
-    """One score and note per criterion; criteria left unscored stay unscored."""
+    """One score and note per criterion. "Not scored" withdraws an earlier score."""
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class EmphasisForm(forms.Form):
                 label=criterion.name,
                 choices=SCORE_CHOICES,
                 coerce=int,
+                empty_value=None,
                 required=False,
                 widget=forms.RadioSelect,
                 initial=rating.score if rating else None,
@@ -125,11 +126,13 @@ class EmphasisForm(forms.Form):
                 self.add_error(f"score_{criterion.code}", "Choose a score to go with your note.")
         return data
 
-    def scored(self) -> list[tuple[EmphasisCriterion, int, str]]:
+    def answers(self) -> list[tuple[EmphasisCriterion, int | None, str]]:
+        """Each criterion the form answered; a score of None means "Not scored" was chosen.
+        Criteria the submission leaves out altogether are left as they are."""
         return [
             (c, self.cleaned_data[f"score_{c.code}"], self.cleaned_data[f"note_{c.code}"])
             for c in self.criteria
-            if self.cleaned_data.get(f"score_{c.code}") not in (None, "")
+            if f"score_{c.code}" in self.data
         ]
 
     def bound_pairs(self) -> list[tuple[EmphasisCriterion, forms.BoundField, forms.BoundField]]:

@@ -148,13 +148,21 @@ def emphasis_rate(
 
 @transaction.atomic
 def emphasis_rate_all(
-    *, by: User, project: Project, scores: Iterable[tuple[EmphasisCriterion, int, str]]
+    *, by: User, project: Project, scores: Iterable[tuple[EmphasisCriterion, int | None, str]]
 ) -> list[EmphasisRating]:
-    """Save a whole appraisal form at once: every score is saved, or none is."""
-    return [
-        emphasis_rate(by=by, project=project, criterion=criterion, score=score, note=note)
-        for criterion, score, note in scores
-    ]
+    """Save a whole appraisal form at once: every score is saved, or none is. A score of None
+    withdraws the criterion's earlier score, if it had one."""
+    saved = []
+    for criterion, score, note in scores:
+        if score is not None:
+            saved.append(
+                emphasis_rate(by=by, project=project, criterion=criterion, score=score, note=note)
+            )
+            continue
+        withdrawn = EmphasisRating.objects.filter(project=project, criterion=criterion).first()
+        if withdrawn is not None:
+            audited_delete(withdrawn, by=by, action="emphasis.withdraw")
+    return saved
 
 
 def _numbers(stages: Iterable[Stage]) -> list[int]:

@@ -156,7 +156,7 @@ def _emphasis_page(
     criteria, ratings, appraisal = project_appraisal(project)
     form = EmphasisForm(request.POST if bound else None, criteria=criteria, ratings=ratings)
     rate_all = partial(services.emphasis_rate_all, by=request.user, project=project)
-    saved = submit(request, form, lambda **_: rate_all(scores=form.scored()))
+    saved = submit(request, form, lambda **_: rate_all(scores=form.answers()))
     if saved is not None:
         messages.success(request, "Scores saved. The recommendation is up to date.")
         return redirect("planning:emphasis", project_id=project.pk)
@@ -168,7 +168,7 @@ def _emphasis_page(
             "project": project,
             "form": form,
             "appraisal": appraisal,
-            "ratings": ratings,
+            "rated": [(criterion, ratings.get(criterion.pk)) for criterion in criteria],
             "may_score": may_score,
         },
         status=400 if bound else 200,

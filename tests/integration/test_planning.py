@@ -741,8 +741,8 @@ def test_emphasis_observer_sees_scores_but_no_form(team: Team) -> None:
     # Assert
     html = text(page)
     assert page.status_code == 200
-    assert "Controversy: 2" in html
-    assert "Type of question: not scored" in html
+    assert "<dt>Controversy</dt>\n  <dd>Strongly favours more co-production</dd>" in html
+    assert "<dt>Type of question</dt>\n  <dd>Not scored yet</dd>" in html
     assert url("planning:emphasis_score", team.project) not in html
     assert 'name="score_controversy"' not in html
     assert post.status_code == 403
@@ -844,3 +844,17 @@ def test_cell_forms_have_ids_of_their_own(team: Team) -> None:
     assert b'id="cell-public-1-purpose"' in first.content
     assert b'id="cell-public-2-purpose"' in second.content
     assert b'for="cell-public-2-purpose"' in second.content
+
+
+def test_emphasis_not_scored_withdraws_an_earlier_score(team: Team) -> None:
+    controversy = EmphasisCriterion.objects.get(code="controversy")
+    emphasis_rate(by=team.alice, project=team.project, criterion=controversy, score=2)
+
+    response = client_for(team.alice).post(
+        url("planning:emphasis_score", team.project), {"score_controversy": ""}
+    )
+
+    assert response.status_code == 302
+    assert not EmphasisRating.objects.filter(project=team.project).exists()
+    event = AuditEvent.objects.get(action="emphasis.withdraw")
+    assert event.changes["score"] == {"from": 2, "to": None}
