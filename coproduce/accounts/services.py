@@ -18,6 +18,11 @@ def person_for_user(user: User) -> Person:
     return person
 
 
+def password_changed(*, by: User) -> None:
+    """Record that a user changed their password (never the password itself)."""
+    audit_record(by=by, action="user.password_change", target=by, changes={"password": {}})
+
+
 @transaction.atomic
 def person_create(
     *,

@@ -5,14 +5,15 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 
 from coproduce.accounts.forms import EquityForm, SignInForm
 from coproduce.accounts.models import Person
-from coproduce.accounts.services import person_for_user, person_update_equity
+from coproduce.accounts.services import password_changed, person_update_equity
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, has_permission
@@ -28,6 +29,11 @@ class ChangePasswordView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_changed")
 
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        password_changed(by=form.user)
+        return response
+
 
 class PasswordChangedView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_changed.html"
@@ -35,16 +41,18 @@ class PasswordChangedView(auth_views.PasswordChangeDoneView):
 
 @login_required
 def my_equity(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return redirect("accounts:equity", person_id=person_for_user(request.user).pk)
+    person = Person.objects.filter(user=request.user).first()
+    if person is None:
+        return render(request, "accounts/person_missing.html")
+    return redirect("accounts:equity", person_id=person.pk)
 
 
 @login_required
 def equity_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.with_organisation(), pk=person_id)
     if not has_permission(request.user, Permission.EQUITY_VIEW, person=person):
-        raise PermissionDenied(
-            "Only this person and their organisation's equity officers may see this page."
-        )
+        # Not 403: that would tell anyone which people exist.
+        raise Http404("No such person")
     may_edit = has_permission(request.user, Permission.EQUITY_EDIT, person=person)
     if request.method == "POST" and not may_edit:
         raise PermissionDenied("Only the person themselves may change these answers.")

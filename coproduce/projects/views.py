@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from functools import partial
 
 from django.contrib import messages
@@ -52,7 +53,8 @@ def project_overview(request: AuthenticatedHttpRequest, project: Project) -> Htt
 
 @require_project_permission(Permission.PROJECT_EDIT)
 def project_edit(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
-    form = ProjectForm(form_data(request), instance=project, user=request.user)
+    # The form edits a copy, so the page header keeps the saved title if the form has errors.
+    form = ProjectForm(form_data(request), instance=copy.copy(project), user=request.user)
     update = partial(services.project_update, by=request.user, project=project)
     if submit(request, form, update) is not None:
         messages.success(request, "Project details saved.")

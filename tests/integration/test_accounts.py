@@ -270,7 +270,7 @@ def test_equity_page_is_forbidden_to_an_equity_officer_of_another_organisation(
 
     response = client_for(officer).get(equity_url(team.bob.person))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 @pytest.mark.django_db
@@ -279,7 +279,7 @@ def test_equity_edit_by_a_project_colleague_is_forbidden_and_saves_nothing(team:
 
     response = client.post(equity_url(team.bob.person), {**EQUITY_ANSWERS, "gender": "man"})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Person.objects.get(pk=team.bob.person.pk).gender == ""
 
 
@@ -340,3 +340,32 @@ def test_equity_audit_event_never_contains_the_values(team: Team) -> None:
     recorded = json.dumps(event.changes)
     for value in answers.values():
         assert value not in recorded
+
+
+@pytest.mark.django_db
+def test_password_change_is_recorded_without_the_password(team: Team) -> None:
+    client = client_for(team.bob)
+
+    client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase",
+            "new_password2": "a brand new passphrase",
+        },
+    )
+
+    event = AuditEvent.objects.get(action="user.password_change")
+    assert event.actor == team.bob
+    assert "passphrase" not in json.dumps(event.changes)
+
+
+@pytest.mark.django_db
+def test_about_me_without_a_profile_explains_and_creates_nothing() -> None:
+    user = User.objects.create_user("new@example.org", PASSWORD)
+
+    response = client_for(user).get(reverse("accounts:my_equity"))
+
+    assert response.status_code == 200
+    assert b"nothing to record here" in response.content
+    assert not Person.objects.filter(user=user).exists()

@@ -95,7 +95,7 @@ def test_every_project_url_is_hidden_from_outsiders(team: Team) -> None:
 @pytest.mark.django_db
 def test_equity_page_of_another_person_is_forbidden_to_colleagues(team: Team) -> None:
     url = reverse("accounts:equity", kwargs={"person_id": team.bob.person.pk})
-    assert client_for(team.alice).get(url).status_code == 403
+    assert client_for(team.alice).get(url).status_code == 404
     assert client_for(team.bob).get(url).status_code == 200
 
 
