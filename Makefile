@@ -1,7 +1,9 @@
 # The one entrance: every way to set up, run, test, lint, type-check and benchmark.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV := uv
+# uv from PATH if it works; otherwise one installed with pip into .tools/ (a virtual
+# environment, so it also works where the system Python refuses pip installs).
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -11,8 +13,7 @@ PORT ?= 8000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: ## Create the environment and install the locked dependencies
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+setup: $(if $(filter uv,$(UV)),,.tools/bin/uv) ## Create the environment and install the locked dependencies
 	$(UV) sync --frozen
 	@if [ -x /usr/bin/chromium ]; then :; else echo "note: browser tests need Debian's chromium (apt-get install -y chromium)"; fi
 
@@ -46,5 +47,9 @@ typecheck: setup ## mypy with django-stubs on coproduce/
 bench: setup ## Print the benchmark figures
 	$(RUN) python -m bench
 
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
 clean: ## Remove the environment and the local database
-	rm -rf .venv data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools data .pytest_cache .mypy_cache .ruff_cache
