@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from coproduce.catalogue.models import Stage
 from coproduce.planning.services import involvement_save
@@ -55,19 +55,24 @@ def planned_project() -> Project:
     return project
 
 
-@pytest.mark.parametrize(
-    "page_name",
-    ["sign-in", "project list", "project overview", "involvement grid"],
-)
+PAGES = {
+    "sign-in": "/accounts/sign-in/",
+    "project list": "/projects/",
+    "project overview": "/projects/{pk}/",
+    "involvement grid": "/projects/{pk}/involvement/",
+    "emphasis appraisal": "/projects/{pk}/emphasis/",
+    "members": "/projects/{pk}/members/",
+    "contributions": "/projects/{pk}/contributions/",
+    "about me (equity questions)": "/accounts/me/equity/",
+    "framework catalogue": "/catalogue/",
+}
+
+
+@pytest.mark.parametrize("page_name", list(PAGES))
 def test_page_has_no_serious_accessibility_violations(page: Page, page_name: str) -> None:
     # Arrange
     project = planned_project()
-    paths = {
-        "sign-in": "/accounts/sign-in/",
-        "project list": "/projects/",
-        "project overview": f"/projects/{project.pk}/",
-        "involvement grid": f"/projects/{project.pk}/involvement/",
-    }
+    paths = {name: path.format(pk=project.pk) for name, path in PAGES.items()}
     if page_name != "sign-in":
         sign_in(page, project.created_by)  # type: ignore[arg-type]
     page.goto(paths[page_name])
@@ -79,13 +84,31 @@ def test_page_has_no_serious_accessibility_violations(page: Page, page_name: str
     assert not violations, f"axe on the {page_name} page:\n{describe(violations)}"
 
 
-def test_project_overview_reflows_at_320px_without_horizontal_scroll(narrow_page: Page) -> None:
+def test_form_with_errors_has_no_serious_accessibility_violations(page: Page) -> None:
+    project = planned_project()
+    sign_in(page, project.created_by)  # type: ignore[arg-type]
+    page.goto(f"/projects/{project.pk}/involvement/public/3/")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+
+    violations = blocking_violations(page)
+
+    assert not violations, f"axe on a form with errors:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("page_name", ["project overview", "involvement grid", "new project form"])
+def test_page_reflows_at_320px_without_horizontal_scroll(narrow_page: Page, page_name: str) -> None:
     # Arrange
     project = planned_project()
     sign_in(narrow_page, project.created_by)  # type: ignore[arg-type]
+    path = {
+        "project overview": f"/projects/{project.pk}/",
+        "involvement grid": f"/projects/{project.pk}/involvement/",
+        "new project form": "/projects/new/",
+    }[page_name]
 
     # Act
-    narrow_page.goto(f"/projects/{project.pk}/")
+    narrow_page.goto(path)
     widths = narrow_page.evaluate(
         "({document: document.documentElement.scrollWidth, viewport: window.innerWidth})"
     )
@@ -93,7 +116,7 @@ def test_project_overview_reflows_at_320px_without_horizontal_scroll(narrow_page
     # Assert
     assert widths["viewport"] == 320
     assert widths["document"] <= 320 + SCROLL_TOLERANCE_PX, (
-        f"The overview is {widths['document']}px wide at a 320px viewport; widest elements: "
+        f"The {page_name} is {widths['document']}px wide at a 320px viewport; widest elements: "
         + str(widest_elements(narrow_page))
     )
 
