@@ -8,6 +8,7 @@ from django.db.models import Q
 from coproduce.accounts.models import Organisation, PartyKind, Person, User
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Membership, Project, ProjectRole
+from coproduce.projects.services import PROJECT_FIELDS
 
 
 class StageChoiceField(forms.ModelChoiceField[Stage]):
@@ -24,18 +25,7 @@ class ProjectForm(forms.ModelForm[Project]):
 
     class Meta:
         model = Project
-        fields = [
-            "title",
-            "summary",
-            "organisation",
-            "funder",
-            "start_date",
-            "end_date",
-            "current_stage",
-            "approach",
-            "why_coproduce",
-            "intended_outcomes",
-        ]
+        fields = list(PROJECT_FIELDS)
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
