@@ -9,6 +9,7 @@ from coproduce.catalogue.models import (
     CatalogueVersion,
     CostKind,
     EmphasisCriterion,
+    ItemType,
     Question,
     QuestionAudience,
     Stage,
@@ -67,3 +68,24 @@ def _questions(questions: list[Question], audience: str) -> list[dict[str, Any]]
         for q in questions
         if q.audience == audience
     ]
+
+
+def framework_by_stage() -> dict[str, Any]:
+    """The framework's own items grouped for reading: each stage with its challenges and
+    costs, then the cross-cutting costs."""
+    items = list(CatalogueItem.objects.framework().select_related("cost_kind"))
+
+    def of(stage: Stage, kind: str) -> list[CatalogueItem]:
+        return [i for i in items if i.stage_id == stage.pk and i.type == kind]
+
+    return {
+        "stages": [
+            {
+                "stage": stage,
+                "challenges": of(stage, ItemType.CHALLENGE),
+                "costs": of(stage, ItemType.COST),
+            }
+            for stage in Stage.objects.all()
+        ],
+        "cross_cutting": [i for i in items if i.type == ItemType.CROSS_CUTTING],
+    }
