@@ -22,6 +22,7 @@ migrate: setup ## Apply database migrations
 
 demo: migrate ## Load the demo portfolio and serve it on http://$(HOST):$(PORT)
 	$(RUN) coproduce demo
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with the details above."
 	$(RUN) coproduce runserver $(HOST):$(PORT)
 
 run: migrate ## Serve the site without changing its data

@@ -43,6 +43,6 @@ class Command(BaseCommand):
             made = load_synthetic(scale, members_per_project=members)
             self.stdout.write(f"Added {made} synthetic projects.")
         self.stdout.write(
-            f"\nSign in at http://127.0.0.1:8000/ with\n  email:    {DEMO_LEAD_EMAIL}\n"
+            f"\nDemo sign-in\n  email:    {DEMO_LEAD_EMAIL}\n"
             f"  password: {DEMO_PASSWORD}\n"
         )
