@@ -64,21 +64,25 @@ class AddMemberForm(forms.Form):
     person = forms.ModelChoiceField(
         queryset=Person.objects.none(),
         required=False,
-        label="An existing person",
+        label="Choose a person",
         help_text="People in your organisations who are not yet in this project.",
     )
     new_name = forms.CharField(
         max_length=200,
         required=False,
-        label="Or add someone new: their name",
+        label="Their name",
         help_text="For someone without a coproduce account, such as a public contributor.",
     )
     new_email = forms.EmailField(required=False, label="Their email address (optional)")
     new_party = forms.ChoiceField(
-        choices=PartyKind.choices, required=False, label="They take part as"
+        choices=[("", "Choose one"), *PartyKind.choices], required=False, label="They take part as"
     )
     new_role_title = forms.CharField(max_length=200, required=False, label="Role title (optional)")
-    role = forms.ChoiceField(choices=ProjectRole.choices, label="Project role")
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *ProjectRole.choices],
+        label="Project role",
+        help_text="What they may do in this project. Only a lead can make someone a lead.",
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -69,13 +69,13 @@ def test_lead_plans_a_project_from_sign_in_to_recommendation(page: Page) -> None
     # Act: add someone new, then an existing colleague
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Members").click()
     page.get_by_role("link", name="Add a member").click()
-    page.get_by_label("Or add someone new: their name").fill("Pat Public")
+    page.get_by_label("Their name", exact=True).fill("Pat Public")
     page.get_by_label("They take part as").select_option(label="Public contributor or patient")
     page.get_by_label("Project role").select_option(label="Public contributor")
     page.get_by_role("button", name="Add member").click()
     expect(page.get_by_text("Pat Public added to the project.")).to_be_visible()
     page.get_by_role("link", name="Add a member").click()
-    page.get_by_label("An existing person").select_option(label="Priya Practitioner")
+    page.get_by_label("Choose a person").select_option(label="Priya Practitioner")
     page.get_by_label("Project role").select_option(label="Partner")
     page.get_by_role("button", name="Add member").click()
 

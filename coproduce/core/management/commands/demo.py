@@ -43,6 +43,5 @@ class Command(BaseCommand):
             made = load_synthetic(scale, members_per_project=members)
             self.stdout.write(f"Added {made} synthetic projects.")
         self.stdout.write(
-            f"\nDemo sign-in\n  email:    {DEMO_LEAD_EMAIL}\n"
-            f"  password: {DEMO_PASSWORD}\n"
+            f"\nDemo sign-in\n  email:    {DEMO_LEAD_EMAIL}\n  password: {DEMO_PASSWORD}\n"
         )
