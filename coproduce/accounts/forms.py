@@ -101,7 +101,7 @@ class AddOrganisationMemberForm(forms.Form):
         help_text="They will not be able to sign in, but can take part in projects.",
     )
     new_party = forms.ChoiceField(
-        choices=PartyKind.choices, required=False, label="They take part as"
+        choices=[("", "Choose one"), *PartyKind.choices], required=False, label="They take part as"
     )
     new_role_title = forms.CharField(max_length=200, required=False, label="Role title (optional)")
     is_admin = forms.BooleanField(required=False, label="Administrator")
