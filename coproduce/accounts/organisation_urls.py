@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.organisation_list, name="list"),
     path("new/", views.organisation_create, name="create"),
     path("<int:organisation_id>/", views.organisation_detail, name="detail"),
+    path("<int:organisation_id>/log/", views.organisation_log, name="log"),
     path("<int:organisation_id>/members/add/", views.organisation_member_add, name="member_add"),
     path(
         "<int:organisation_id>/members/<int:org_membership_id>/",

@@ -6,6 +6,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -16,6 +17,7 @@ from coproduce.accounts.forms import (
     OrganisationMembershipForm,
 )
 from coproduce.accounts.models import Organisation, OrganisationMembership, User
+from coproduce.audit.models import AuditEvent
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import (
@@ -123,4 +125,13 @@ def organisation_member_edit(
         request,
         "accounts/organisation_member_form.html",
         {"organisation": organisation, "membership": membership, "form": form},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def organisation_log(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
+    events = AuditEvent.objects.for_organisation(organisation.pk)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/organisation_log.html", {"organisation": organisation, "page": page}
     )

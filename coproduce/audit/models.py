@@ -20,13 +20,16 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def for_project(self, project_id: int) -> AuditEventQuerySet:
         return self.filter(project_id=project_id).select_related("actor")
 
+    def for_organisation(self, organisation_id: int) -> AuditEventQuerySet:
+        return self.filter(organisation_id=organisation_id).select_related("actor")
+
 
 class AuditEvent(models.Model):
     """One change made through the application: who, what, when, and the fields it changed.
 
     Append-only: the model refuses updates and deletes. The actor's email is copied so the
-    record keeps its meaning if the login is later removed; the project is a plain id for the
-    same reason.
+    record keeps its meaning if the login is later removed; the project and organisation are
+    plain ids for the same reason.
     """
 
     actor = models.ForeignKey(
@@ -42,6 +45,7 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64)
     target_label = models.CharField(max_length=300)
     project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

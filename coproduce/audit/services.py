@@ -69,7 +69,8 @@ def audit_record(
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         target_label=str(target)[:300],
-        project_id=project_id if project_id is not None else _project_of(target),
+        project_id=project_id if project_id is not None else _owner_id(target, "projects.project"),
+        organisation_id=_owner_id(target, "accounts.organisation"),
         changes=dict(changes),
     )
 
@@ -81,12 +82,13 @@ def audited_delete(instance: models.Model, *, by: User, action: str) -> None:
     instance.delete()
 
 
-def _project_of(instance: models.Model) -> int | None:
-    """The project a record belongs to, so the project's change log can show it."""
-    if instance._meta.label_lower == "projects.project":
+def _owner_id(instance: models.Model, owner: str) -> int | None:
+    """The project (or organisation) a record is or belongs to, so that its change log shows
+    the event."""
+    if instance._meta.label_lower == owner:
         return int(instance.pk)
-    project_id = getattr(instance, "project_id", None)
-    return int(project_id) if project_id is not None else None
+    owner_id = getattr(instance, f"{owner.split('.')[1]}_id", None)
+    return int(owner_id) if owner_id is not None else None
 
 
 def _jsonable(value: Any) -> Any:

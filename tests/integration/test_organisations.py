@@ -207,3 +207,26 @@ def test_researcher_from_a_partner_organisation_edits_without_moving_the_project
     assert team.project.organisation == team.organisation
     offered = set(form.fields["organisation"].queryset)
     assert offered == {team.organisation, partner_org}
+
+
+@pytest.mark.django_db
+def test_organisation_change_log_shows_standing_changes_to_administrators_only(
+    team: Team,
+) -> None:
+    _make_admin(team)
+    bobs = OrganisationMembership.objects.get(
+        organisation=team.organisation, person=team.bob.person
+    )
+    client_for(team.alice).post(
+        reverse("organisations:member_edit", args=[team.organisation.pk, bobs.pk]),
+        {"is_equity_officer": "on"},
+    )
+    log = reverse("organisations:log", args=[team.organisation.pk])
+
+    response = client_for(team.alice).get(log)
+
+    event = AuditEvent.objects.get(action="organisation.member_update")
+    assert event.organisation_id == team.organisation.pk
+    assert b"organisation.member_update" in response.content
+    assert b"is_equity_officer" in response.content
+    assert client_for(team.bob).get(log).status_code == 403
