@@ -720,8 +720,6 @@ def _load_project(
             projects.membership_add(
                 by=by, project=project, person=person, role=role, is_data_custodian=role == "lead"
             )
-    if not any(name == creator.person.name for name, _ in spec.members):
-        projects.membership_remove(by=by, membership=creator)
     for party, kind, description, numbers in spec.contributions:
         planning.contribution_create(
             by=by,
@@ -746,6 +744,10 @@ def _load_project(
         planning.emphasis_rate(
             by=by, project=project, criterion=criteria[code], score=score, note=note
         )
+    # The demo lead steps out of projects that are not theirs only after setting them up, so
+    # the change log never shows a non-member editing the plan.
+    if not any(name == creator.person.name for name, _ in spec.members):
+        projects.membership_remove(by=by, membership=creator)
 
 
 def _domain(org: int | None) -> str:
