@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "coproduce.catalogue",
     "coproduce.projects",
     "coproduce.planning",
+    "coproduce.costs",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -69,12 +71,31 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    disclosure_threshold = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(3, "The disclosure threshold cannot be below 3 people.")],
+        help_text="Groups with fewer people than this are never shown in burden analyses.",
+    )
+    burden_warning_ratio = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.25"),
+        validators=[MinValueValidator(Decimal("1.01"), "The warning ratio must be above 1.")],
+        help_text="Warn when early-career, non-permanent staff, or women and non-binary people "
+        "carry at least this burden ratio.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(disclosure_threshold__gte=3),
+                name="organisation_disclosure_threshold_at_least_3",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, Person
 from coproduce.catalogue.models import Stage
+from coproduce.costs.money import validate_currency
 
 if TYPE_CHECKING:
     from coproduce.accounts.models import User
@@ -69,6 +71,19 @@ class Project(models.Model):
         "which outcomes, for whom",
         blank=True,
         help_text="The changes you hope for, and who should benefit from them.",
+    )
+    currency = models.CharField(
+        "budget currency",
+        max_length=3,
+        default="GBP",
+        validators=[validate_currency],
+        help_text="ISO 4217 code. New cost items start in this currency.",
+    )
+    overspend_margin = models.PositiveSmallIntegerField(
+        "overspend warning margin (%)",
+        default=10,
+        validators=[MaxValueValidator(500)],
+        help_text="Warn when actual spending in a stage runs past plan by more than this.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -23,6 +23,8 @@ PROJECT_FIELDS = (
     "approach",
     "why_coproduce",
     "intended_outcomes",
+    "currency",
+    "overspend_margin",
 )
 
 
@@ -40,6 +42,8 @@ def project_create(
     end_date: datetime.date | None = None,
     why_coproduce: str = "",
     intended_outcomes: str = "",
+    currency: str = "GBP",
+    overspend_margin: int = 10,
 ) -> Project:
     """Create a project; its creator becomes its lead."""
     project = Project(
@@ -53,6 +57,8 @@ def project_create(
         end_date=end_date,
         why_coproduce=why_coproduce,
         intended_outcomes=intended_outcomes,
+        currency=currency.upper(),
+        overspend_margin=overspend_margin,
         created_by=by,
     )
     audited_save(project, by=by, action="project.create")

@@ -1,0 +1,58 @@
+"""Money: exact Decimal amounts in an ISO 4217 currency, rounded only when shown.
+
+The rule, also in docs/costs.md: amounts are stored and summed exactly (hours to 2 decimal
+places times an hourly rate to 2 decimal places is exact at 4), and are rounded half to even
+to the currency's minor unit (2 places for GBP, 0 for JPY) only when presented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from django.core.exceptions import ValidationError
+
+CURRENCIES = frozenset(list_currencies())
+DEFAULT_CURRENCY = "GBP"
+LOCALE = "en_GB"
+
+type Totals = dict[str, Decimal]
+"""Money in several currencies: {currency: amount}. Amounts in different currencies are never
+added together; there is no exchange rate in coproduce."""
+
+
+def validate_currency(code: str) -> None:
+    if code not in CURRENCIES:
+        raise ValidationError(
+            "%(code)s is not an ISO 4217 currency code. Use three capital letters, like GBP.",
+            code="unknown_currency",
+            params={"code": code},
+        )
+
+
+def rounded(amount: Decimal, currency: str) -> Decimal:
+    """The amount at the currency's minor unit, rounded half to even."""
+    places = get_currency_precision(currency)
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def present(amount: Decimal | None, currency: str) -> str:
+    """£1,234.50: rounded for display, never before."""
+    if amount is None:
+        return "–"
+    return format_currency(rounded(amount, currency), currency, locale=LOCALE)
+
+
+def present_totals(totals: Mapping[str, Decimal]) -> str:
+    """One amount per currency, largest first: "£1,200.00 + €40.00"; "–" when there is none."""
+    shown = [present(v, c) for c, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v]
+    return " + ".join(shown) if shown else "–"
+
+
+def add_totals(parts: Iterable[Mapping[str, Decimal]]) -> Totals:
+    total: Totals = {}
+    for part in parts:
+        for currency, amount in part.items():
+            total[currency] = total.get(currency, Decimal(0)) + amount
+    return total
