@@ -83,15 +83,13 @@ def budget_against_actual(
         budget = budgets.get(line.currency) or budgets.setdefault(
             line.currency, CurrencyBudget(line.currency)
         )
-        for breakdown, key in (
-            (budget.cells, (line.stage, line.category)),
-            (budget.by_stage, line.stage),
-            (budget.by_category, line.category),
-            (budget.by_bearer, line.bearer),
-            (budget.by_defrayed, line.defrayed_by),
-        ):
-            breakdown.setdefault(key, PlanActual()).add(line.status, line.amount)  # type: ignore[attr-defined]
-        budget.total.add(line.status, line.amount)
+        amount = (line.status, line.amount)
+        budget.cells.setdefault((line.stage, line.category), PlanActual()).add(*amount)
+        budget.by_stage.setdefault(line.stage, PlanActual()).add(*amount)
+        budget.by_category.setdefault(line.category, PlanActual()).add(*amount)
+        budget.by_bearer.setdefault(line.bearer, PlanActual()).add(*amount)
+        budget.by_defrayed.setdefault(line.defrayed_by, PlanActual()).add(*amount)
+        budget.total.add(*amount)
     margin = Decimal(margin_percent) / 100
     for budget in budgets.values():
         for stage in stages:

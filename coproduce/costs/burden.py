@@ -242,7 +242,11 @@ DIMENSIONS = (
 )
 
 # (dimension, group) pairs that carry the paper's concern: junior, untenured and female staff.
-WATCHED = (("career_stage", "junior"), ("contract", "non_permanent"), ("gender", "women_non_binary"))
+WATCHED = (
+    ("career_stage", "junior"),
+    ("contract", "non_permanent"),
+    ("gender", "women_non_binary"),
+)
 
 
 def analyse(

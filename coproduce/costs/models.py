@@ -138,7 +138,8 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.year}): {self.amount} {self.currency} {self.get_unit_display().lower()}"
+        unit = self.get_unit_display().lower()
+        return f"{self.label} ({self.year}): {self.amount} {self.currency} {unit}"
 
     @property
     def hourly(self) -> Decimal:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 CURRENCIES = frozenset(list_currencies())
 DEFAULT_CURRENCY = "GBP"
 LOCALE = "en_GB"
+NONE = "\N{EN DASH}"
 
 type Totals = dict[str, Decimal]
 """Money in several currencies: {currency: amount}. Amounts in different currencies are never
@@ -40,14 +41,14 @@ def rounded(amount: Decimal, currency: str) -> Decimal:
 def present(amount: Decimal | None, currency: str) -> str:
     """£1,234.50: rounded for display, never before."""
     if amount is None:
-        return "–"
+        return NONE
     return format_currency(rounded(amount, currency), currency, locale=LOCALE)
 
 
 def present_totals(totals: Mapping[str, Decimal]) -> str:
-    """One amount per currency, largest first: "£1,200.00 + €40.00"; "–" when there is none."""
+    """One amount per currency, largest first: "£1,200.00 + €40.00"; NONE when there is none."""
     shown = [present(v, c) for c, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v]
-    return " + ".join(shown) if shown else "–"
+    return " + ".join(shown) if shown else NONE
 
 
 def add_totals(parts: Iterable[Mapping[str, Decimal]]) -> Totals:

@@ -1,0 +1,514 @@
+"""Writes for question 3: cost items, activities and time, member terms, rate cards."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from coproduce.accounts.models import Organisation, Person, User
+from coproduce.audit.services import audit_record, audited_delete, audited_save, snapshot, stored
+from coproduce.catalogue.models import Stage
+from coproduce.costs.models import (
+    Activity,
+    CostCategory,
+    CostItem,
+    CostStatus,
+    DefrayedBy,
+    MemberTerms,
+    PaymentThreshold,
+    Rate,
+    TimeEntry,
+)
+from coproduce.projects.models import Membership, Project
+from coproduce.projects.services import lock_project
+
+COST_ITEM_FIELDS = (
+    "status",
+    "category",
+    "stage",
+    "description",
+    "bearer_person",
+    "bearer_organisation",
+    "payee",
+    "defrayed_by",
+    "budget_line",
+    "date",
+    "currency",
+    "hours",
+    "rate",
+    "amount",
+)
+
+
+def project_organisations(project: Project) -> QuerySet[Organisation]:
+    """The organisations that may bear a project's costs: the host, and any organisation a
+    member belongs to or is affiliated with."""
+    return Organisation.objects.filter(
+        Q(pk=project.organisation_id)
+        | Q(people__memberships__project=project)
+        | Q(memberships__person__memberships__project=project)
+    ).distinct()
+
+
+def usable_rates(project: Project) -> QuerySet[Rate]:
+    """Rates a project may cost time at: the shipped defaults and its organisations' cards."""
+    return Rate.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation__in=project_organisations(project))
+    )
+
+
+def _check_cost_item(item: CostItem) -> None:
+    """Rules that span fields and rows; field rules are in the model."""
+    errors: dict[str, str] = {}
+    members = Membership.objects.filter(project_id=item.project_id)
+    if (item.bearer_person_id is None) == (item.bearer_organisation_id is None):
+        errors["bearer_person"] = "Choose who bears this cost: one person or one organisation."
+    elif item.bearer_person_id and not members.filter(person_id=item.bearer_person_id).exists():
+        errors["bearer_person"] = "The bearer must be a member of this project."
+    elif (
+        item.bearer_organisation_id
+        and not project_organisations(item.project).filter(pk=item.bearer_organisation_id).exists()
+    ):
+        errors["bearer_organisation"] = (
+            "The bearer must be the host organisation or an organisation of a project member."
+        )
+    if item.payee_id is not None and not members.filter(person_id=item.payee_id).exists():
+        errors["payee"] = "The person paid must be a member of this project."
+    if (
+        item.category == CostCategory.CONTRIBUTOR_PAYMENT
+        and item.status == CostStatus.ACTUAL
+        and item.payee_id is None
+    ):
+        errors["payee"] = "Say who was paid."
+    if item.status == CostStatus.ACTUAL and item.date is None:
+        errors["date"] = "An actual cost needs the date it was incurred."
+    if (item.hours is None) != (item.rate is None):
+        errors["hours" if item.hours is None else "rate"] = (
+            "Give both hours and an hourly rate, or neither and an amount."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
+    if hours is not None and rate is not None:
+        return hours * rate
+    if amount is None:
+        raise ValidationError({"amount": "Give an amount, or hours and an hourly rate."})
+    return amount
+
+
+@transaction.atomic
+def cost_item_create(
+    *,
+    by: User,
+    project: Project,
+    status: str,
+    category: str,
+    stage: Stage,
+    description: str,
+    defrayed_by: str,
+    currency: str,
+    bearer_person: Person | None = None,
+    bearer_organisation: Organisation | None = None,
+    payee: Person | None = None,
+    budget_line: str = "",
+    date: datetime.date | None = None,
+    amount: Decimal | None = None,
+    hours: Decimal | None = None,
+    rate: Decimal | None = None,
+) -> CostItem:
+    lock_project(project.pk)
+    item = CostItem(project=project, created_by=by)
+    _fill_cost_item(
+        item,
+        status=status,
+        category=category,
+        stage=stage,
+        description=description,
+        defrayed_by=defrayed_by,
+        currency=currency,
+        bearer_person=bearer_person,
+        bearer_organisation=bearer_organisation,
+        payee=payee,
+        budget_line=budget_line,
+        date=date,
+        amount=amount,
+        hours=hours,
+        rate=rate,
+    )
+    audited_save(item, by=by, action="cost_item.create")
+    return item
+
+
+@transaction.atomic
+def cost_item_update(*, by: User, item: CostItem, **fields: Any) -> CostItem:
+    unknown = set(fields) - set(COST_ITEM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown cost item fields: {', '.join(sorted(unknown))}")
+    lock_project(item.project_id)
+    before = snapshot(stored(item))
+    _fill_cost_item(item, **fields)
+    audited_save(item, by=by, action="cost_item.update", before=before)
+    return item
+
+
+def _fill_cost_item(item: CostItem, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(item, name, value.strip() if isinstance(value, str) else value)
+    item.currency = item.currency.upper()
+    item.amount = _priced(item.hours, item.rate, fields.get("amount", item.amount))
+    _check_cost_item(item)
+
+
+@transaction.atomic
+def cost_item_delete(*, by: User, item: CostItem) -> None:
+    audited_delete(item, by=by, action="cost_item.delete")
+
+
+@transaction.atomic
+def member_terms_set(
+    *, by: User, membership: Membership, rate: Rate | None, defrayed_by: str
+) -> MemberTerms:
+    """Say how a member's time is costed and who pays for it. Applies to time logged from now
+    on; entries already logged keep the rate they were costed at."""
+    lock_project(membership.project_id)
+    terms = MemberTerms.objects.filter(membership=membership).first()
+    before = snapshot(terms) if terms else None
+    terms = terms or MemberTerms(membership=membership)
+    if rate is not None and not usable_rates(membership.project).filter(pk=rate.pk).exists():
+        raise ValidationError(
+            {"rate": "Choose a shipped rate or one from a project organisation's card."}
+        )
+    terms.rate = rate
+    terms.defrayed_by = defrayed_by
+    audited_save(
+        terms,
+        by=by,
+        action="member_terms.update" if before else "member_terms.create",
+        before=before,
+        project_id=membership.project_id,
+    )
+    return terms
+
+
+@dataclass(frozen=True)
+class AttendeeTime:
+    """One attendee's hours at an activity, as the activity form collects them."""
+
+    person: Person
+    attendance_hours: Decimal = Decimal(0)
+    preparation_hours: Decimal = Decimal(0)
+    administration_hours: Decimal = Decimal(0)
+    follow_up_hours: Decimal = Decimal(0)
+    contributions: int | None = None
+
+    @property
+    def hours(self) -> Decimal:
+        return (
+            self.attendance_hours
+            + self.preparation_hours
+            + self.administration_hours
+            + self.follow_up_hours
+        )
+
+
+def costing(project: Project) -> dict[int, tuple[Decimal | None, str, str]]:
+    """{person id: (hourly rate or None, currency, paid for by)} for the project's members.
+    Members without terms have no rate, and their time counts as unfunded until someone says
+    who pays for it."""
+    terms = {
+        t.membership.person_id: t
+        for t in MemberTerms.objects.filter(membership__project=project).select_related(
+            "rate", "membership"
+        )
+    }
+    result: dict[int, tuple[Decimal | None, str, str]] = {}
+    for person_id in Membership.objects.filter(project=project).values_list("person_id", flat=True):
+        t = terms.get(person_id)
+        if t is None:
+            result[person_id] = (None, "", DefrayedBy.UNFUNDED)
+        elif t.rate is None:
+            result[person_id] = (None, "", t.defrayed_by)
+        else:
+            result[person_id] = (t.rate.hourly, t.rate.currency, t.defrayed_by)
+    return result
+
+
+def time_entry_for(
+    *,
+    project: Project,
+    person_id: int,
+    terms: dict[int, tuple[Decimal | None, str, str]],
+    **fields: Any,
+) -> TimeEntry:
+    """An unsaved, costed time entry for a project member."""
+    if person_id not in terms:
+        raise ValidationError({"person": "Time can only be logged for members of this project."})
+    rate, currency, default_payer = terms[person_id]
+    entry = TimeEntry(project=project, person_id=person_id, **fields)
+    if not entry.defrayed_by:
+        entry.defrayed_by = default_payer
+    entry.rate = rate
+    entry.currency = currency
+    entry.cost = entry.hours * rate if rate is not None else None
+    return entry
+
+
+@transaction.atomic
+def activity_save(
+    *,
+    by: User,
+    project: Project,
+    kind: str,
+    title: str,
+    date: datetime.date,
+    stage: Stage,
+    attendees: Sequence[AttendeeTime],
+    organiser: Person | None = None,
+    notes: str = "",
+    activity: Activity | None = None,
+) -> Activity:
+    """Log an activity, or change one, with each attendee's hours in one step. Attendees who
+    are no longer listed lose their entry for this activity."""
+    lock_project(project.pk)
+    terms = costing(project)
+    errors: list[str] = []
+    seen: set[int] = set()
+    for attendee in attendees:
+        if attendee.person.pk in seen:
+            errors.append(f"{attendee.person} is listed twice.")
+        seen.add(attendee.person.pk)
+        if attendee.person.pk not in terms:
+            errors.append(f"{attendee.person} is not a member of this project.")
+        if attendee.hours <= 0:
+            errors.append(f"Give {attendee.person} some hours, or leave them out.")
+    if not attendees:
+        errors.append("Add at least one attendee with their hours.")
+    if organiser is not None and organiser.pk not in terms:
+        raise ValidationError({"organiser": "The organiser must be a member of this project."})
+    if errors:
+        raise ValidationError({"__all__": errors})
+    before = None
+    if activity is not None:
+        before = {**snapshot(stored(activity)), "attendees": _attendance(activity)}
+    else:
+        activity = Activity(project=project, created_by=by)
+    activity.kind = kind
+    activity.title = title.strip()
+    activity.date = date
+    activity.stage = stage
+    activity.organiser = organiser
+    activity.notes = notes.strip()
+    activity.full_clean()
+    activity.save()
+    existing = {e.person_id: e for e in activity.time_entries.all()}
+    activity.time_entries.exclude(person_id__in=seen).delete()
+    for attendee in attendees:
+        fields = {
+            "attendance_hours": attendee.attendance_hours,
+            "preparation_hours": attendee.preparation_hours,
+            "administration_hours": attendee.administration_hours,
+            "follow_up_hours": attendee.follow_up_hours,
+            "contributions": attendee.contributions,
+        }
+        old = existing.get(attendee.person.pk)
+        entry = time_entry_for(
+            project=project,
+            person_id=attendee.person.pk,
+            terms=terms,
+            activity=activity,
+            stage=stage,
+            date=date,
+            created_by=by,
+            defrayed_by=old.defrayed_by if old else "",
+            **fields,
+        )
+        if old is not None:
+            entry.pk, entry.created_at = old.pk, old.created_at
+            if old.rate is not None:  # keep the rate it was first costed at
+                entry.rate, entry.currency = old.rate, old.currency
+                entry.cost = entry.hours * old.rate
+        entry.full_clean(exclude=["activity"])
+        entry.save()
+    after = {**snapshot(activity), "attendees": _attendance(activity)}
+    changes = {
+        name: {"from": (before or {}).get(name), "to": value}
+        for name, value in after.items()
+        if (before or {}).get(name) != value
+    }
+    if changes:
+        action = "activity.update" if before else "activity.create"
+        audit_record(by=by, action=action, target=activity, changes=changes)
+    return activity
+
+
+def _attendance(activity: Activity) -> dict[str, str]:
+    return {
+        str(e.person_id): f"{e.hours} h"
+        for e in activity.time_entries.order_by("person_id").only(
+            "person_id",
+            "attendance_hours",
+            "preparation_hours",
+            "administration_hours",
+            "follow_up_hours",
+        )
+    }
+
+
+@transaction.atomic
+def activity_delete(*, by: User, activity: Activity) -> None:
+    audited_delete(activity, by=by, action="activity.delete")
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    by: User,
+    project: Project,
+    person: Person,
+    stage: Stage,
+    date: datetime.date,
+    description: str,
+    attendance_hours: Decimal = Decimal(0),
+    preparation_hours: Decimal = Decimal(0),
+    administration_hours: Decimal = Decimal(0),
+    follow_up_hours: Decimal = Decimal(0),
+    defrayed_by: str = "",
+) -> TimeEntry:
+    """Log co-production work that was not an activity (drafting a lay summary, arranging
+    payments), costed like activity time."""
+    lock_project(project.pk)
+    entry = time_entry_for(
+        project=project,
+        person_id=person.pk,
+        terms=costing(project),
+        stage=stage,
+        date=date,
+        description=description.strip(),
+        attendance_hours=attendance_hours,
+        preparation_hours=preparation_hours,
+        administration_hours=administration_hours,
+        follow_up_hours=follow_up_hours,
+        defrayed_by=defrayed_by,
+        created_by=by,
+    )
+    if entry.hours <= 0:
+        raise ValidationError({"__all__": "Give some hours: at least one kind above zero."})
+    audited_save(entry, by=by, action="time_entry.create")
+    return entry
+
+
+@transaction.atomic
+def time_entry_delete(*, by: User, entry: TimeEntry) -> None:
+    audited_delete(entry, by=by, action="time_entry.delete")
+
+
+RATE_FIELDS = (
+    "kind",
+    "label",
+    "unit",
+    "hours_in_unit",
+    "amount",
+    "currency",
+    "year",
+    "source",
+    "note",
+)
+
+
+@transaction.atomic
+def rate_save(
+    *, by: User, organisation: Organisation, rate: Rate | None = None, **fields: Any
+) -> Rate:
+    """Add a line to an organisation's rate card, or change one. Shipped defaults are never
+    changed: copy them instead."""
+    if rate is not None and rate.organisation_id != organisation.pk:
+        raise ValidationError("Shipped default rates cannot be changed; copy them to your card.")
+    before = snapshot(stored(rate)) if rate is not None else None
+    rate = rate or Rate(organisation=organisation, created_by=by)
+    for name in RATE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(rate, name, value.strip() if isinstance(value, str) else value)
+    rate.currency = rate.currency.upper()
+    if not rate.source:
+        raise ValidationError({"source": "Say where this rate comes from."})
+    audited_save(rate, by=by, action="rate.update" if before else "rate.create", before=before)
+    return rate
+
+
+@transaction.atomic
+def rate_copy_defaults(*, by: User, organisation: Organisation) -> list[Rate]:
+    """Copy the shipped defaults onto the organisation's card, to adjust from there."""
+    copies = []
+    for default in Rate.objects.filter(organisation__isnull=True):
+        fields = {name: getattr(default, name) for name in RATE_FIELDS}
+        if Rate.objects.filter(
+            organisation=organisation, label=default.label, year=default.year
+        ).exists():
+            continue
+        copies.append(rate_save(by=by, organisation=organisation, **fields))
+    return copies
+
+
+THRESHOLD_FIELDS = (
+    "name",
+    "period",
+    "amount",
+    "currency",
+    "valid_from",
+    "valid_to",
+    "source",
+    "note",
+)
+
+
+@transaction.atomic
+def threshold_save(
+    *,
+    by: User,
+    organisation: Organisation,
+    threshold: PaymentThreshold | None = None,
+    **fields: Any,
+) -> PaymentThreshold:
+    if threshold is not None and threshold.organisation_id != organisation.pk:
+        raise ValidationError("Shipped thresholds cannot be changed; add your own instead.")
+    before = snapshot(stored(threshold)) if threshold is not None else None
+    threshold = threshold or PaymentThreshold(organisation=organisation)
+    for name in THRESHOLD_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(threshold, name, value.strip() if isinstance(value, str) else value)
+    threshold.currency = threshold.currency.upper()
+    if not threshold.source:
+        raise ValidationError({"source": "Say where this threshold comes from."})
+    audited_save(
+        threshold,
+        by=by,
+        action="threshold.update" if before else "threshold.create",
+        before=before,
+    )
+    return threshold
+
+
+@transaction.atomic
+def organisation_disclosure_update(
+    *,
+    by: User,
+    organisation: Organisation,
+    disclosure_threshold: int,
+    burden_warning_ratio: Decimal,
+) -> Organisation:
+    before = snapshot(stored(organisation), ["disclosure_threshold", "burden_warning_ratio"])
+    organisation.disclosure_threshold = disclosure_threshold
+    organisation.burden_warning_ratio = burden_warning_ratio
+    audited_save(organisation, by=by, action="organisation.disclosure", before=before)
+    return organisation
