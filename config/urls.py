@@ -7,4 +7,6 @@ urlpatterns = [
     path("catalogue/", include("coproduce.catalogue.urls")),
     path("projects/", include("coproduce.projects.urls")),
     path("projects/<int:project_id>/", include("coproduce.planning.urls")),
+    path("projects/<int:project_id>/", include("coproduce.costs.urls")),
+    path("organisations/<int:organisation_id>/", include("coproduce.costs.organisation_urls")),
 ]

@@ -60,6 +60,9 @@ def organisation_detail(
             "is_equity_officer": memberships.filter(
                 person__user=request.user, is_equity_officer=True
             ).exists(),
+            "may_see_portfolio": has_permission(
+                request.user, Permission.ORGANISATION_PORTFOLIO, organisation=organisation
+            ),
         },
     )
 

@@ -36,10 +36,13 @@ class Permission(StrEnum):
     INVOLVEMENT_EDIT = "involvement.edit"
     EMPHASIS_SCORE = "emphasis.score"
     AUDIT_VIEW = "audit.view"
+    COSTS_EDIT = "costs.edit"
+    BURDEN_NAMED = "burden.named"
     EQUITY_VIEW = "equity.view"
     EQUITY_EDIT = "equity.edit"
     ORGANISATION_VIEW = "organisation.view"
     ORGANISATION_MANAGE = "organisation.manage"
+    ORGANISATION_PORTFOLIO = "organisation.portfolio"
 
 
 P = Permission
@@ -53,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.INVOLVEMENT_EDIT,
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
+            P.COSTS_EDIT,
+            P.BURDEN_NAMED,
         }
     ),
     ProjectRole.RESEARCHER: frozenset(
@@ -63,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.INVOLVEMENT_EDIT,
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
+            P.COSTS_EDIT,
         }
     ),
     ProjectRole.COORDINATOR: frozenset(
@@ -73,6 +79,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.INVOLVEMENT_EDIT,
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
+            P.COSTS_EDIT,
+            P.BURDEN_NAMED,
         }
     ),
     ProjectRole.PARTNER: frozenset({P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}),
@@ -82,7 +90,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ProjectRole.OBSERVER: frozenset({P.PROJECT_VIEW}),
 }
 PERSON_PERMISSIONS = frozenset({P.EQUITY_VIEW, P.EQUITY_EDIT})
-ORGANISATION_PERMISSIONS = frozenset({P.ORGANISATION_VIEW, P.ORGANISATION_MANAGE})
+ORGANISATION_PERMISSIONS = frozenset(
+    {P.ORGANISATION_VIEW, P.ORGANISATION_MANAGE, P.ORGANISATION_PORTFOLIO}
+)
 
 
 def project_role(user: User, project: Project) -> str | None:
@@ -132,6 +142,8 @@ def _organisation_standing(user: User, organisation: Organisation, permission: P
     )
     if permission == Permission.ORGANISATION_MANAGE:
         memberships = memberships.filter(is_admin=True)
+    elif permission == Permission.ORGANISATION_PORTFOLIO:
+        memberships = memberships.filter(is_portfolio_viewer=True)
     return memberships.exists()
 
 

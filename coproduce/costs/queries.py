@@ -265,3 +265,38 @@ def payments_to(person: Person, project: Project | None = None) -> QuerySet[Cost
         payee=person, status=CostStatus.ACTUAL, category=CostCategory.CONTRIBUTOR_PAYMENT
     ).select_related("project", "stage")
     return payments.filter(project=project) if project is not None else payments
+
+
+@dataclass(frozen=True)
+class ThresholdStatus:
+    threshold: PaymentThreshold
+    starts: datetime.date
+    ends: datetime.date
+    paid: Decimal
+
+    @property
+    def over(self) -> bool:
+        return self.paid > self.threshold.amount
+
+    @property
+    def near(self) -> bool:
+        """Within a fifth of the limit: worth a conversation before the next payment."""
+        return not self.over and self.paid * 5 >= self.threshold.amount * 4
+
+
+def threshold_status(
+    person: Person, project: Project, today: datetime.date | None = None
+) -> list[ThresholdStatus]:
+    """Where the person stands against each threshold in force now: what they have been paid
+    in the current period across every project."""
+    today = today or datetime.date.today()
+    statuses = []
+    for threshold in PaymentThreshold.objects.in_force(project.organisation_id, today):
+        starts, ends = period_around(today, threshold.period)
+        paid = (
+            payments_to(person)
+            .filter(currency=threshold.currency, date__range=(starts, ends))
+            .aggregate(s=Sum("amount"))["s"]
+        )
+        statuses.append(ThresholdStatus(threshold, starts, ends, paid or Decimal(0)))
+    return statuses

@@ -6,17 +6,44 @@ test fail until it is taught the argument, so no view escapes the check.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from coproduce.costs.services import (
+    AttendeeTime,
+    activity_save,
+    cost_item_create,
+    rate_save,
+    threshold_save,
+)
 from coproduce.planning.services import contribution_create
 from coproduce.projects.models import Membership
 from tests.conftest import Team, client_for
 
 PUBLIC = {"home", "healthz", "accounts:login", "accounts:logout"}
-READ_ONLY = {"planning:contributions", "planning:involvement", "planning:emphasis"}
+READ_ONLY = {
+    "planning:contributions",
+    "planning:involvement",
+    "planning:emphasis",
+    "costs:budget",
+    "costs:activities",
+    "costs:burden",
+    "costs:my_record",
+}
+ORGANISATION_MANAGE_URLS = {
+    "organisations:member_add",
+    "organisations:member_edit",
+    "organisation_costs:rate_add",
+    "organisation_costs:rate_edit",
+    "organisation_costs:rate_copy_defaults",
+    "organisation_costs:threshold_add",
+    "organisation_costs:threshold_edit",
+    "organisation_costs:disclosure",
+}
 PROJECT_EDIT_URLS = {
     "projects:edit",
     "projects:member_add",
@@ -46,8 +73,55 @@ def all_urls(team: Team) -> list[tuple[str, str]]:
         description="Experience of crisis care",
         stages=[],
     )
+    item = cost_item_create(
+        by=team.alice,
+        project=team.project,
+        status="planned",
+        category="travel",
+        stage=team.project.current_stage,
+        description="Train fares for the advisory group",
+        defrayed_by="project_budget",
+        currency="GBP",
+        bearer_organisation=team.organisation,
+        amount=Decimal("120.00"),
+    )
+    activity = activity_save(
+        by=team.alice,
+        project=team.project,
+        kind="meeting",
+        title="Advisory group 1",
+        date=datetime.date(2026, 3, 2),
+        stage=team.project.current_stage,
+        attendees=[AttendeeTime(person=team.carol.person, attendance_hours=Decimal(2))],
+    )
+    rate = rate_save(
+        by=team.alice,
+        organisation=team.organisation,
+        kind="staff",
+        label="Grade 7",
+        unit="hour",
+        hours_in_unit=Decimal(1),
+        amount=Decimal("41.00"),
+        currency="GBP",
+        year=2026,
+        source="Finance office costing policy 2026",
+    )
+    threshold = threshold_save(
+        by=team.alice,
+        organisation=team.organisation,
+        name="Local benefit limit",
+        period="week",
+        amount=Decimal("50.00"),
+        currency="GBP",
+        valid_from=datetime.date(2026, 1, 1),
+        source="Council guidance",
+    )
     values = {
         "project_id": team.project.pk,
+        "item_id": item.pk,
+        "activity_id": activity.pk,
+        "rate_id": rate.pk,
+        "threshold_id": threshold.pk,
         "membership_id": Membership.objects.filter(project=team.project).first().pk,  # type: ignore[union-attr]
         "contribution_id": contribution.pk,
         "party": "public",
@@ -105,7 +179,8 @@ def test_observer_cannot_reach_any_editing_url(team: Team) -> None:
     edit_urls = [
         (name, url)
         for name, url in all_urls(team)
-        if name in PROJECT_EDIT_URLS or (name.startswith("planning:") and name not in READ_ONLY)
+        if name in PROJECT_EDIT_URLS
+        or (name.startswith(("planning:", "costs:")) and name not in READ_ONLY)
     ]
     assert len(edit_urls) >= 9
     for name, url in edit_urls:
@@ -122,6 +197,10 @@ def test_members_see_every_project_page(team: Team) -> None:
         "planning:contributions",
         "planning:involvement",
         "planning:emphasis",
+        "costs:budget",
+        "costs:activities",
+        "costs:burden",
+        "costs:my_record",
     ):
         response = client.get(reverse(name, kwargs={"project_id": team.project.pk}))
         assert response.status_code == 200, name
@@ -142,9 +221,12 @@ def test_every_organisation_url_is_hidden_from_people_outside_it(team: Team) -> 
 @pytest.mark.django_db
 def test_organisation_members_cannot_manage_it_without_being_administrators(team: Team) -> None:
     client = client_for(team.bob)  # a member of the organisation, not an administrator
+    managed = 0
     for name, url in all_urls(team):
-        if name in {"organisations:member_add", "organisations:member_edit"}:
+        if name in ORGANISATION_MANAGE_URLS:
             assert client.post(url, {"is_admin": "on"}).status_code == 403, name
+            managed += 1
+    assert managed == len(ORGANISATION_MANAGE_URLS)
     detail = reverse("organisations:detail", kwargs={"organisation_id": team.organisation.pk})
     assert client.get(detail).status_code == 200
 

@@ -1,0 +1,513 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from coproduce.accounts.models import Organisation, PartyKind, Person
+from coproduce.catalogue.models import Stage
+from coproduce.core.forms import apply_errors, submit
+from coproduce.core.http import AuthenticatedHttpRequest, form_data
+from coproduce.core.permissions import (
+    Permission,
+    has_permission,
+    require_organisation_permission,
+    require_project_permission,
+)
+from coproduce.costs import charts, queries, services
+from coproduce.costs.forms import (
+    ActivityForm,
+    AttendeeFormSet,
+    CostItemForm,
+    DisclosureForm,
+    MemberTermsForm,
+    PaymentForm,
+    RateForm,
+    ThresholdForm,
+    TimeEntryForm,
+)
+from coproduce.costs.models import (
+    Activity,
+    CostCategory,
+    CostItem,
+    CostStatus,
+    MemberTerms,
+    PaymentThreshold,
+    Rate,
+    TimeEntry,
+)
+from coproduce.projects.models import Membership, Project
+
+PAGE_SIZE = 50
+
+
+def _page(request: AuthenticatedHttpRequest, items: QuerySet[Any]) -> Any:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_project_permission(Permission.PROJECT_VIEW)
+def budget(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    budgets = queries.budget(project)
+    stage_names = dict(Stage.objects.values_list("number", "name"))
+    items = CostItem.objects.filter(project=project).select_related(
+        "stage", "bearer_person", "bearer_organisation", "payee"
+    )
+    status = request.GET.get("status")
+    if status in CostStatus.values:
+        items = items.filter(status=status)
+    return render(
+        request,
+        "costs/budget.html",
+        {
+            "project": project,
+            "budgets": [
+                (b, charts.budget_chart(b, stage_names), _stage_rows(b, stage_names))
+                for b in budgets
+            ],
+            "categories": dict(CostCategory.choices),
+            "page": _page(request, items),
+            "status": status,
+        },
+    )
+
+
+def _stage_rows(budget: Any, stage_names: dict[int, str]) -> list[tuple[int, str, Any, bool]]:
+    overspent = {o.stage for o in budget.overspends}
+    return [
+        (number, name, budget.by_stage[number], number in overspent)
+        for number, name in stage_names.items()
+        if number in budget.by_stage
+    ]
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def cost_item_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    status = request.GET.get("status", CostStatus.PLANNED)
+    initial = {
+        "status": status if status in CostStatus.values else CostStatus.PLANNED,
+        "stage": project.current_stage,
+        "bearer": f"org:{project.organisation_id}",
+        "defrayed_by": "project_budget",
+    }
+    form = CostItemForm(form_data(request), project=project, initial=initial)
+    save = partial(services.cost_item_create, by=request.user, project=project)
+    if submit(request, form, save) is not None:
+        messages.success(request, "Cost saved.")
+        return redirect("costs:budget", project_id=project.pk)
+    return render(request, "costs/cost_item_form.html", {"project": project, "form": form})
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def cost_item_edit(
+    request: AuthenticatedHttpRequest, project: Project, item_id: int
+) -> HttpResponse:
+    item = get_object_or_404(CostItem, project=project, pk=item_id)
+    form = CostItemForm(form_data(request), project=project, initial=CostItemForm.initial_for(item))
+    save = partial(services.cost_item_update, by=request.user, item=item)
+    if submit(request, form, save) is not None:
+        messages.success(request, "Cost saved.")
+        return redirect("costs:budget", project_id=project.pk)
+    return render(
+        request, "costs/cost_item_form.html", {"project": project, "form": form, "item": item}
+    )
+
+
+@require_POST
+@require_project_permission(Permission.COSTS_EDIT)
+def cost_item_delete(
+    request: AuthenticatedHttpRequest, project: Project, item_id: int
+) -> HttpResponse:
+    item = get_object_or_404(CostItem, project=project, pk=item_id)
+    services.cost_item_delete(by=request.user, item=item)
+    messages.success(request, "Cost removed.")
+    return redirect("costs:budget", project_id=project.pk)
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def payment_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    """A contributor payment. If it would take them past a benefit or tax threshold, the form
+    comes back with the warning and asks the payer to confirm they have checked."""
+    form = PaymentForm(
+        form_data(request),
+        project=project,
+        initial={"stage": project.current_stage, "payee": request.GET.get("payee")},
+    )
+    warnings: list[queries.ThresholdWarning] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        warnings = queries.payment_warnings(
+            organisation=project.organisation_id,
+            payee=data["payee"],
+            day=data["date"],
+            amount=data["amount"],
+            currency=data["currency"],
+        )
+        if not warnings or data["confirmed"]:
+            try:
+                services.cost_item_create(
+                    by=request.user,
+                    project=project,
+                    status=CostStatus.ACTUAL,
+                    category=CostCategory.CONTRIBUTOR_PAYMENT,
+                    stage=data["stage"],
+                    description=data["description"],
+                    defrayed_by=data["defrayed_by"],
+                    currency=data["currency"],
+                    bearer_organisation=project.organisation,
+                    payee=data["payee"],
+                    date=data["date"],
+                    amount=data["amount"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"Payment to {data['payee']} recorded.")
+                return redirect("costs:budget", project_id=project.pk)
+        else:
+            form.add_error("confirmed", "Tick this to record the payment anyway.")
+    return render(
+        request,
+        "costs/payment_form.html",
+        {"project": project, "form": form, "warnings": warnings},
+    )
+
+
+@require_project_permission(Permission.PROJECT_VIEW)
+def activity_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    activities = (
+        Activity.objects.filter(project=project)
+        .select_related("stage", "organiser")
+        .prefetch_related(
+            Prefetch(
+                "time_entries",
+                queryset=TimeEntry.objects.select_related("person").order_by("person__name"),
+            )
+        )
+    )
+    return render(
+        request,
+        "costs/activity_list.html",
+        {"project": project, "page": _page(request, activities)},
+    )
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def activity_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    return _activity_form(request, project, None)
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def activity_edit(
+    request: AuthenticatedHttpRequest, project: Project, activity_id: int
+) -> HttpResponse:
+    activity = get_object_or_404(Activity, project=project, pk=activity_id)
+    return _activity_form(request, project, activity)
+
+
+def _activity_form(
+    request: AuthenticatedHttpRequest, project: Project, activity: Activity | None
+) -> HttpResponse:
+    """One form for the activity and every member's hours at it: tick who came."""
+    people = list(Person.objects.filter(memberships__project=project).order_by("name"))
+    entries = {e.person_id: e for e in activity.time_entries.all()} if activity else {}
+    initial = {"stage": project.current_stage, "date": datetime.date.today()}
+    if activity is not None:
+        initial = {
+            name: getattr(activity, name)
+            for name in ("kind", "title", "date", "stage", "organiser", "notes")
+        }
+    form = ActivityForm(form_data(request), project=project, initial=initial)
+    rows = AttendeeFormSet(
+        form_data(request), prefix="attendee", initial=[_row(p, entries.get(p.pk)) for p in people]
+    )
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        by_id = {p.pk: p for p in people}
+        duration = form.cleaned_data.pop("duration")
+        attendees = [
+            _attendee(row, by_id, duration)
+            for row in rows.cleaned_data
+            if row.get("attended") and row.get("person") in by_id
+        ]
+        try:
+            saved = services.activity_save(
+                by=request.user,
+                project=project,
+                activity=activity,
+                attendees=attendees,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{saved.title} saved with {len(attendees)} attendees.")
+            return redirect("costs:activities", project_id=project.pk)
+    names = {p.pk: p for p in people}
+    return render(
+        request,
+        "costs/activity_form.html",
+        {
+            "project": project,
+            "form": form,
+            "rows": [(names.get(r.initial.get("person")), r) for r in rows.forms],
+            "management_form": rows.management_form,
+            "activity": activity,
+        },
+    )
+
+
+def _row(person: Person, entry: TimeEntry | None) -> dict[str, Any]:
+    if entry is None:
+        return {"person": person.pk}
+    return {
+        "person": person.pk,
+        "attended": True,
+        "attendance_hours": entry.attendance_hours,
+        "preparation_hours": entry.preparation_hours,
+        "administration_hours": entry.administration_hours,
+        "follow_up_hours": entry.follow_up_hours,
+        "contributions": entry.contributions,
+    }
+
+
+def _attendee(
+    row: dict[str, Any], people: dict[int, Person], duration: Decimal | None
+) -> services.AttendeeTime:
+    attendance = row.get("attendance_hours")
+    return services.AttendeeTime(
+        person=people[row["person"]],
+        attendance_hours=attendance if attendance is not None else duration or Decimal(0),
+        preparation_hours=row.get("preparation_hours") or Decimal(0),
+        administration_hours=row.get("administration_hours") or Decimal(0),
+        follow_up_hours=row.get("follow_up_hours") or Decimal(0),
+        contributions=row.get("contributions"),
+    )
+
+
+@require_POST
+@require_project_permission(Permission.COSTS_EDIT)
+def activity_delete(
+    request: AuthenticatedHttpRequest, project: Project, activity_id: int
+) -> HttpResponse:
+    activity = get_object_or_404(Activity, project=project, pk=activity_id)
+    services.activity_delete(by=request.user, activity=activity)
+    messages.success(request, "Activity and its time removed.")
+    return redirect("costs:activities", project_id=project.pk)
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def time_entry_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    form = TimeEntryForm(
+        form_data(request),
+        project=project,
+        initial={"stage": project.current_stage, "date": datetime.date.today()},
+    )
+    save = partial(services.time_entry_create, by=request.user, project=project)
+    if submit(request, form, save) is not None:
+        messages.success(request, "Time logged.")
+        return redirect("costs:activities", project_id=project.pk)
+    return render(request, "costs/time_entry_form.html", {"project": project, "form": form})
+
+
+@require_project_permission(Permission.PROJECT_VIEW)
+def burden(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    report = queries.burden_for_project(project)
+    named = has_permission(request.user, Permission.BURDEN_NAMED, project=project)
+    return render(
+        request,
+        "costs/burden.html",
+        {
+            "project": project,
+            "report": report,
+            "tables": [(t, charts.burden_chart(t)) for t in report.tables],
+            "named": named,
+            "people_page": _list_page(request, report.people) if named else None,
+            "parties": dict(PartyKind.choices),
+        },
+    )
+
+
+def _list_page(request: AuthenticatedHttpRequest, rows: list[Any]) -> Any:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_project_permission(Permission.PROJECT_VIEW)
+def my_record(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    """A member's own contribution: their hours, what they have been paid, and whether recent
+    payments came near a benefit threshold. Only ever about the person signed in."""
+    person = Person.objects.filter(user=request.user).first()
+    entries = TimeEntry.objects.filter(project=project, person=person).select_related(
+        "activity", "stage"
+    )
+    load = next(
+        (
+            p
+            for p in queries.person_loads(Project.objects.filter(pk=project.pk))
+            if person and p.person_id == person.pk
+        ),
+        None,
+    )
+    payments = queries.payments_to(person, project) if person else CostItem.objects.none()
+    return render(
+        request,
+        "costs/my_record.html",
+        {
+            "project": project,
+            "person": person,
+            "load": load,
+            "chart": charts.person_hours_chart(load) if load and load.total_hours else None,
+            "page": _page(request, entries),
+            "payments": payments,
+            "threshold_checks": queries.threshold_status(person, project) if person else [],
+        },
+    )
+
+
+@require_project_permission(Permission.MEMBERS_MANAGE)
+def terms(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(project=project)
+        .select_related("person", "terms__rate")
+        .order_by("person__name")
+    )
+    return render(request, "costs/terms.html", {"project": project, "memberships": memberships})
+
+
+@require_project_permission(Permission.MEMBERS_MANAGE)
+def terms_edit(
+    request: AuthenticatedHttpRequest, project: Project, membership_id: int
+) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.select_related("person"), project=project, pk=membership_id
+    )
+    current = MemberTerms.objects.filter(membership=membership).first()
+    initial = (
+        {"rate": current.rate, "defrayed_by": current.defrayed_by}
+        if current
+        else {"defrayed_by": "project_budget"}
+    )
+    form = MemberTermsForm(form_data(request), project=project, initial=initial)
+    save = partial(services.member_terms_set, by=request.user, membership=membership)
+    if submit(request, form, save) is not None:
+        messages.success(request, f"Terms for {membership.person} saved.")
+        return redirect("costs:terms", project_id=project.pk)
+    return render(
+        request,
+        "costs/terms_form.html",
+        {"project": project, "form": form, "membership": membership},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_VIEW)
+def rate_card(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
+    may_manage = has_permission(
+        request.user, Permission.ORGANISATION_MANAGE, organisation=organisation
+    )
+    return render(
+        request,
+        "costs/rate_card.html",
+        {
+            "organisation": organisation,
+            "own_rates": Rate.objects.filter(organisation=organisation),
+            "default_rates": Rate.objects.filter(organisation__isnull=True),
+            "thresholds": PaymentThreshold.objects.filter(organisation=organisation),
+            "default_thresholds": PaymentThreshold.objects.filter(organisation__isnull=True),
+            "may_manage": may_manage,
+            "disclosure_form": DisclosureForm(instance=organisation) if may_manage else None,
+        },
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def rate_edit(
+    request: AuthenticatedHttpRequest, organisation: Organisation, rate_id: int | None = None
+) -> HttpResponse:
+    rate = get_object_or_404(Rate, organisation=organisation, pk=rate_id) if rate_id else None
+    form = RateForm(form_data(request), instance=rate)
+    save = partial(services.rate_save, by=request.user, organisation=organisation, rate=rate)
+    if submit(request, form, save) is not None:
+        messages.success(request, "Rate saved.")
+        return redirect("organisation_costs:rates", organisation_id=organisation.pk)
+    return render(
+        request,
+        "costs/rate_form.html",
+        {"organisation": organisation, "form": form, "rate": rate},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+@require_POST
+def rate_copy_defaults(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    copies = services.rate_copy_defaults(by=request.user, organisation=organisation)
+    messages.success(request, f"{len(copies)} default rates copied to your card.")
+    return redirect("organisation_costs:rates", organisation_id=organisation.pk)
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def threshold_edit(
+    request: AuthenticatedHttpRequest,
+    organisation: Organisation,
+    threshold_id: int | None = None,
+) -> HttpResponse:
+    threshold = (
+        get_object_or_404(PaymentThreshold, organisation=organisation, pk=threshold_id)
+        if threshold_id
+        else None
+    )
+    form = ThresholdForm(form_data(request), instance=threshold)
+    save = partial(
+        services.threshold_save, by=request.user, organisation=organisation, threshold=threshold
+    )
+    if submit(request, form, save) is not None:
+        messages.success(request, "Threshold saved.")
+        return redirect("organisation_costs:rates", organisation_id=organisation.pk)
+    return render(
+        request,
+        "costs/threshold_form.html",
+        {"organisation": organisation, "form": form, "threshold": threshold},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+@require_POST
+def disclosure_edit(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
+    form = DisclosureForm(request.POST, instance=organisation)
+    save = partial(
+        services.organisation_disclosure_update, by=request.user, organisation=organisation
+    )
+    if submit(request, form, save) is not None:
+        messages.success(request, "Disclosure settings saved.")
+        return redirect("organisation_costs:rates", organisation_id=organisation.pk)
+    return render(
+        request,
+        "costs/disclosure_form.html",
+        {"organisation": organisation, "form": form},
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_PORTFOLIO)
+def organisation_burden(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    """The organisation's projects together, in groups only: never named people."""
+    report = queries.burden_for_organisation(organisation)
+    return render(
+        request,
+        "costs/organisation_burden.html",
+        {
+            "organisation": organisation,
+            "report": report,
+            "tables": [(t, charts.burden_chart(t)) for t in report.tables],
+            "projects": Project.objects.filter(organisation=organisation).count(),
+        },
+    )
