@@ -35,6 +35,17 @@ class ProjectForm(forms.ModelForm[Project]):
         }
         help_texts = {"summary": "Two or three sentences a member of the public would follow."}
 
+    # Budget settings have sensible defaults, so a new project does not have to think about
+    # them until it plans costs.
+    DEFAULTS = {"currency": "GBP", "overspend_margin": 10}
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data.get("currency") or self.DEFAULTS["currency"]).upper()
+
+    def clean_overspend_margin(self) -> int:
+        margin = self.cleaned_data.get("overspend_margin")
+        return int(margin if margin is not None else self.DEFAULTS["overspend_margin"])
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         organisations = Organisation.objects.of_user(user)
@@ -43,6 +54,8 @@ class ProjectForm(forms.ModelForm[Project]):
             organisations = Organisation.objects.filter(
                 Q(pk__in=organisations.values("pk")) | Q(pk=self.instance.organisation_id)
             )
+        for name in self.DEFAULTS:
+            self.fields[name].required = False
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["organisation"].help_text = (
             "The organisation that hosts the study. You can choose any you are a member of."

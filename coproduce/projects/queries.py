@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import EmphasisCriterion, Question, QuestionAudience, Stage
+from coproduce.costs.models import CostItem, CostStatus, MemberTerms, TimeEntry
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects.models import Membership, Project
 
@@ -56,6 +59,33 @@ def project_parties(members: list[Membership]) -> list[str]:
     return [value for value in PartyKind.values if value in present]
 
 
+def _costs_progress(
+    project: Project, members: list[Membership], question: Callable[..., QuestionProgress]
+) -> QuestionProgress:
+    """Question 3 is under way when there is a planned budget, every member's time has terms,
+    and the team logs what happens."""
+    planned = CostItem.objects.filter(project=project, status=CostStatus.PLANNED).exists()
+    with_terms = MemberTerms.objects.filter(membership__project=project).count()
+    logged = TimeEntry.objects.filter(project=project).exists()
+    without_terms = len(members) - with_terms
+    missing = [
+        *([] if planned else ["No planned budget yet"]),
+        *(
+            [f"{without_terms} member{pluralize(without_terms)} without costing terms"]
+            if without_terms
+            else []
+        ),
+        *([] if logged else ["No activities or time logged yet"]),
+    ]
+    return question(
+        "costs",
+        done=sum((planned, without_terms == 0, logged)),
+        total=3,
+        missing=missing,
+        url=reverse("costs:budget", args=[project.pk]),
+    )
+
+
 def project_overview(project: Project) -> Overview:
     members = list(
         Membership.objects.filter(project=project).select_related("person__organisation")
@@ -96,7 +126,7 @@ def project_overview(project: Project) -> Overview:
         ],
         url=reverse("planning:involvement", args=[pk]),
     )
-    costs = question("costs", done=0, total=0, available=False)
+    costs = _costs_progress(project, members, question)
     governance = question("governance", done=0, total=0, available=False)
 
     criteria = EmphasisCriterion.objects.count()

@@ -36,6 +36,8 @@ def test_snapshot_without_fields_takes_every_concrete_field_but_the_key_and_time
         "approach",
         "why_coproduce",
         "intended_outcomes",
+        "currency",
+        "overspend_margin",
         "created_by_id",
     }
     assert (result["title"], result["organisation_id"], result["current_stage_id"]) == (
