@@ -93,7 +93,9 @@ def _owner_id(instance: models.Model, owner: str) -> int | None:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # 40 and 40.00 are the same amount: one canonical form, so an unchanged edit records
+        # nothing.
+        return format(value.normalize(), "f")
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value

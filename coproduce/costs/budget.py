@@ -25,6 +25,8 @@ class CostLine:
     defrayed_by: str
     bearer: str
     amount: Decimal
+    # Tells apart two bearers with the same name (a person and an organisation, or namesakes).
+    bearer_key: str = ""
 
 
 @dataclass
@@ -63,9 +65,18 @@ class CurrencyBudget:
     by_stage: dict[int, PlanActual] = field(default_factory=dict)
     by_category: dict[str, PlanActual] = field(default_factory=dict)
     by_bearer: dict[str, PlanActual] = field(default_factory=dict)
+    bearer_labels: dict[str, str] = field(default_factory=dict)
     by_defrayed: dict[str, PlanActual] = field(default_factory=dict)
     total: PlanActual = field(default_factory=PlanActual)
     overspends: list[Overspend] = field(default_factory=list)
+
+    @property
+    def bearers(self) -> list[tuple[str, PlanActual]]:
+        """(name, planned and actual) for each bearer, largest actual first."""
+        return sorted(
+            ((self.bearer_labels[key], cell) for key, cell in self.by_bearer.items()),
+            key=lambda pair: (-pair[1].actual, -pair[1].planned, pair[0]),
+        )
 
     @property
     def unfunded(self) -> PlanActual:
@@ -87,7 +98,9 @@ def budget_against_actual(
         budget.cells.setdefault((line.stage, line.category), PlanActual()).add(*amount)
         budget.by_stage.setdefault(line.stage, PlanActual()).add(*amount)
         budget.by_category.setdefault(line.category, PlanActual()).add(*amount)
-        budget.by_bearer.setdefault(line.bearer, PlanActual()).add(*amount)
+        bearer = line.bearer_key or line.bearer
+        budget.bearer_labels[bearer] = line.bearer
+        budget.by_bearer.setdefault(bearer, PlanActual()).add(*amount)
         budget.by_defrayed.setdefault(line.defrayed_by, PlanActual()).add(*amount)
         budget.total.add(*amount)
     margin = Decimal(margin_percent) / 100

@@ -20,7 +20,12 @@ from coproduce.costs.models import (
     RateKind,
 )
 from coproduce.costs.money import CURRENCIES
-from coproduce.costs.services import RATE_FIELDS, THRESHOLD_FIELDS, usable_rates
+from coproduce.costs.services import (
+    RATE_FIELDS,
+    THRESHOLD_FIELDS,
+    project_organisations,
+    usable_rates,
+)
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Project
 
@@ -102,12 +107,10 @@ class CostItemForm(forms.Form):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        from coproduce.costs.services import project_organisations
-
         people = Person.objects.filter(memberships__project=project).order_by("name")
         self.people = {str(p.pk): p for p in people}
         self.organisations = {str(o.pk): o for o in project_organisations(project)}
-        self.fields["bearer"].choices = [
+        self.fields["bearer"].choices = [  # type: ignore[attr-defined]
             ("", "Choose who bears it"),
             ("Organisations", [(f"org:{k}", str(o)) for k, o in self.organisations.items()]),
             ("People in the project", [(f"person:{k}", str(p)) for k, p in self.people.items()]),

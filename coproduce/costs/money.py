@@ -10,10 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import format_currency, get_currency_precision
 from django.core.exceptions import ValidationError
 
-CURRENCIES = frozenset(list_currencies())
+
+def _currencies_in_use() -> frozenset[str]:
+    """ISO 4217 codes that are legal tender somewhere today, from the Unicode CLDR data babel
+    ships: withdrawn currencies (DEM) and codes that are not money (XXX, XTS) are left out."""
+    territories = get_global("territory_currencies")
+    return frozenset(
+        code
+        for entries in territories.values()
+        for code, _start, end, tender in entries
+        if tender and end is None
+    )
+
+
+CURRENCIES = _currencies_in_use()
 DEFAULT_CURRENCY = "GBP"
 LOCALE = "en_GB"
 NONE = "\N{EN DASH}"

@@ -54,6 +54,9 @@ def budget(project: Project) -> list[CurrencyBudget]:
             currency=row["currency"],
             defrayed_by=row["defrayed_by"],
             bearer=row["bearer_person__name"] or row["bearer_organisation__name"],
+            bearer_key=f"person:{row['bearer_person_id']}"
+            if row["bearer_person_id"]
+            else f"organisation:{row['bearer_organisation_id']}",
             amount=row["total"],
         )
         for row in CostItem.objects.filter(project=project)
@@ -63,7 +66,9 @@ def budget(project: Project) -> list[CurrencyBudget]:
             "category",
             "currency",
             "defrayed_by",
+            "bearer_person_id",
             "bearer_person__name",
+            "bearer_organisation_id",
             "bearer_organisation__name",
         )
         .annotate(total=Sum("amount"))
@@ -78,10 +83,11 @@ def budget(project: Project) -> list[CurrencyBudget]:
             currency=row["currency"],
             defrayed_by=row["defrayed_by"],
             bearer=row["person__name"],
+            bearer_key=f"person:{row['person_id']}",
             amount=row["total"],
         )
         for row in TimeEntry.objects.filter(project=project, cost__isnull=False)
-        .values("stage__number", "currency", "defrayed_by", "person__name")
+        .values("stage__number", "currency", "defrayed_by", "person_id", "person__name")
         .annotate(total=Sum("cost"))
         .order_by()
     ]

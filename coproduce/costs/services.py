@@ -220,25 +220,39 @@ class AttendeeTime:
         )
 
 
-def costing(project: Project) -> dict[int, tuple[Decimal | None, str, str]]:
-    """{person id: (hourly rate or None, currency, paid for by)} for the project's members.
-    Members without terms have no rate, and their time counts as unfunded until someone says
-    who pays for it."""
+@dataclass(frozen=True)
+class TimeCosting:
+    """How one member's time is costed: at a rate from a rate card, or not at all."""
+
+    payer: str
+    rate: Rate | None = None
+
+    def cost(self, hours: Decimal) -> Decimal | None:
+        """Hours at the card's rate, from the rate as written (£75 a half day of 3.5 hours, not
+        a rounded hourly figure), exact to the 6 places a time entry keeps."""
+        if self.rate is None:
+            return None
+        exact = hours * self.rate.amount / self.rate.hours_in_unit
+        return exact.quantize(Decimal("0.000001"))
+
+
+def costing(project: Project) -> dict[int, TimeCosting]:
+    """{person id: how their time is costed} for the project's members. Members without terms
+    have no rate, and their time counts as unfunded until someone says who pays for it."""
     terms = {
         t.membership.person_id: t
         for t in MemberTerms.objects.filter(membership__project=project).select_related(
             "rate", "membership"
         )
     }
-    result: dict[int, tuple[Decimal | None, str, str]] = {}
+    result: dict[int, TimeCosting] = {}
     for person_id in Membership.objects.filter(project=project).values_list("person_id", flat=True):
         t = terms.get(person_id)
-        if t is None:
-            result[person_id] = (None, "", DefrayedBy.UNFUNDED)
-        elif t.rate is None:
-            result[person_id] = (None, "", t.defrayed_by)
-        else:
-            result[person_id] = (t.rate.hourly, t.rate.currency, t.defrayed_by)
+        result[person_id] = (
+            TimeCosting(payer=t.defrayed_by, rate=t.rate)
+            if t is not None
+            else TimeCosting(payer=DefrayedBy.UNFUNDED)
+        )
     return result
 
 
@@ -246,19 +260,20 @@ def time_entry_for(
     *,
     project: Project,
     person_id: int,
-    terms: dict[int, tuple[Decimal | None, str, str]],
+    terms: dict[int, TimeCosting],
     **fields: Any,
 ) -> TimeEntry:
     """An unsaved, costed time entry for a project member."""
     if person_id not in terms:
         raise ValidationError({"person": "Time can only be logged for members of this project."})
-    rate, currency, default_payer = terms[person_id]
+    costing_ = terms[person_id]
     entry = TimeEntry(project=project, person_id=person_id, **fields)
     if not entry.defrayed_by:
-        entry.defrayed_by = default_payer
-    entry.rate = rate
-    entry.currency = currency
-    entry.cost = entry.hours * rate if rate is not None else None
+        entry.defrayed_by = costing_.payer
+    if costing_.rate is not None:
+        entry.rate = costing_.rate.hourly
+        entry.currency = costing_.rate.currency
+        entry.cost = costing_.cost(entry.hours)
     return entry
 
 
@@ -320,22 +335,26 @@ def activity_save(
             "contributions": attendee.contributions,
         }
         old = existing.get(attendee.person.pk)
-        entry = time_entry_for(
-            project=project,
-            person_id=attendee.person.pk,
-            terms=terms,
-            activity=activity,
-            stage=stage,
-            date=date,
-            created_by=by,
-            defrayed_by=old.defrayed_by if old else "",
-            **fields,
-        )
         if old is not None:
-            entry.pk, entry.created_at = old.pk, old.created_at
-            if old.rate is not None:  # keep the rate it was first costed at
-                entry.rate, entry.currency = old.rate, old.currency
-                entry.cost = entry.hours * old.rate
+            # The entry keeps its rate, currency, payer and author; only the hours change.
+            entry, hours_before = old, old.hours
+            for name, value in fields.items():
+                setattr(entry, name, value)
+            entry.stage, entry.date = stage, date
+            if entry.rate is not None and entry.hours != hours_before:
+                entry.cost = entry.hours * entry.rate
+        else:
+            entry = time_entry_for(
+                project=project,
+                person_id=attendee.person.pk,
+                terms=terms,
+                activity=activity,
+                stage=stage,
+                date=date,
+                created_by=by,
+                defrayed_by="",
+                **fields,
+            )
         entry.full_clean(exclude=["activity"])
         entry.save()
     after = {**snapshot(activity), "attendees": _attendance(activity)}
@@ -490,6 +509,8 @@ def threshold_save(
     threshold.currency = threshold.currency.upper()
     if not threshold.source:
         raise ValidationError({"source": "Say where this threshold comes from."})
+    if threshold.valid_to and threshold.valid_from and threshold.valid_to < threshold.valid_from:
+        raise ValidationError({"valid_to": "The end date must be on or after the start date."})
     audited_save(
         threshold,
         by=by,

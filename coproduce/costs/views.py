@@ -257,7 +257,7 @@ def _activity_form(
         {
             "project": project,
             "form": form,
-            "rows": [(names.get(r.initial.get("person")), r) for r in rows.forms],
+            "rows": [(names.get(r.initial.get("person", 0)), r) for r in rows.forms],
             "management_form": rows.management_form,
             "activity": activity,
         },

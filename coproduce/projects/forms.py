@@ -37,14 +37,14 @@ class ProjectForm(forms.ModelForm[Project]):
 
     # Budget settings have sensible defaults, so a new project does not have to think about
     # them until it plans costs.
-    DEFAULTS = {"currency": "GBP", "overspend_margin": 10}
+    OPTIONAL = ("currency", "overspend_margin")
 
     def clean_currency(self) -> str:
-        return str(self.cleaned_data.get("currency") or self.DEFAULTS["currency"]).upper()
+        return str(self.cleaned_data.get("currency") or "GBP").upper()
 
     def clean_overspend_margin(self) -> int:
         margin = self.cleaned_data.get("overspend_margin")
-        return int(margin if margin is not None else self.DEFAULTS["overspend_margin"])
+        return 10 if margin is None else int(margin)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,7 +54,7 @@ class ProjectForm(forms.ModelForm[Project]):
             organisations = Organisation.objects.filter(
                 Q(pk__in=organisations.values("pk")) | Q(pk=self.instance.organisation_id)
             )
-        for name in self.DEFAULTS:
+        for name in self.OPTIONAL:
             self.fields[name].required = False
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["organisation"].help_text = (

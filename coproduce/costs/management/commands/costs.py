@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+
+from coproduce.accounts.models import User
+from coproduce.core.permissions import Permission, has_permission
+from coproduce.costs.transfer import ImportRejected, Progress, export, import_file
+from coproduce.projects.models import Project
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn in place: rows checked, then rows saved of the total.
+    Redraws only when the figure shown changes, so a big file does not flood the terminal."""
+
+    width = 30
+
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
+        self.shown = ""
+
+    def __call__(self, step: Progress) -> None:
+        label = "Checking" if step.phase == "checking" else "Saving"
+        if step.rows_total:
+            share = min(step.rows_done / step.rows_total, 1.0)
+            filled = round(share * self.width)
+            line = (
+                f"{label:<8} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
+                f"{step.rows_done:,} of {step.rows_total:,} rows"
+            )
+        else:
+            line = f"{label} {step.rows_done:,} rows"
+        if line != self.shown:
+            self.stream.write(f"\r{line}", ending="")
+            self.stream.flush()
+            self.shown = line
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("")  # ends the line
+
+
+class Command(BaseCommand):
+    help = "Import or export cost items and time as CSV or XLSX (see docs/import-format.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        load = actions.add_parser(
+            "import", help="Import a cost items or time file: every row, or none if any is bad."
+        )
+        load.add_argument("file", help="A .csv (UTF-8) or .xlsx file.")
+        load.add_argument("--project", type=int, required=True, metavar="ID")
+        load.add_argument(
+            "--as",
+            dest="as_email",
+            required=True,
+            metavar="EMAIL",
+            help="The user the import is recorded as; they must be allowed to edit costs.",
+        )
+        load.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Show a progress bar (default: when standard error is a terminal).",
+        )
+        dump = actions.add_parser("export", help="Write the project's cost items or time.")
+        dump.add_argument("--project", type=int, required=True, metavar="ID")
+        dump.add_argument("--kind", choices=["costs", "time"], required=True)
+        dump.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        dump.add_argument(
+            "--output", metavar="FILE", help="Write here (default: standard output, CSV only)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        project = Project.objects.filter(pk=options["project"]).first()
+        if project is None:
+            raise CommandError(f"There is no project {options['project']}.")
+        if options["action"] == "import":
+            self.import_(project, options)
+        else:
+            self.export(project, options)
+
+    def import_(self, project: Project, options: dict[str, Any]) -> None:
+        user = User.objects.filter(email__iexact=options["as_email"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user has the email {options['as_email']}.")
+        if not has_permission(user, Permission.COSTS_EDIT, project=project):
+            raise CommandError(f"{user.email} may not edit the costs of {project}.")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"There is no file {path}.")
+        show = options["progress"]
+        if show is None:
+            show = self.stderr.isatty()
+        bar = ProgressBar(self.stderr) if show else None
+        try:
+            result = import_file(by=user, project=project, path_or_file=path, progress=bar)
+        except ImportRejected as rejected:
+            if bar is not None:
+                bar.finish()
+            for problem in rejected.problems:
+                self.stderr.write(str(problem))
+            if rejected.unlisted:
+                self.stderr.write(f"... and {rejected.unlisted:,} more.")
+            noun = "problem" if rejected.total == 1 else "problems"
+            raise CommandError(
+                f"Nothing was imported from {path.name}: {rejected.total:,} {noun}."
+            ) from rejected
+        if bar is not None:
+            bar.finish()
+        if result.layout == "costs":
+            made = f"{result.cost_items:,} cost items"
+        else:
+            made = f"{result.time_entries:,} time entries in {result.activities:,} activities"
+        self.stdout.write(f"Imported {result.rows:,} rows from {path.name} into {project}: {made}.")
+
+    def export(self, project: Project, options: dict[str, Any]) -> None:
+        kind, file_format, output = options["kind"], options["format"], options["output"]
+        if output is None:
+            if file_format == "xlsx":
+                raise CommandError("XLSX is binary: give --output FILE.")
+            export(project=project, kind=kind, format="csv", out=self.stdout)
+            return
+        with open(output, "wb") as out:
+            rows = export(project=project, kind=kind, format=file_format, out=out)
+        self.stderr.write(f"Wrote {rows:,} rows to {output}.")

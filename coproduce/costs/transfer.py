@@ -1,0 +1,1363 @@
+"""Import and export of cost items and time as CSV or XLSX; the layouts are in
+docs/import-format.md.
+
+An import never holds the file in memory. It reads the file twice: the first pass checks every
+row and collects the problems; only a file without problems is read again, checked again under
+the project lock (so nothing changed in between), and written in batches inside one transaction.
+A file is imported whole or not at all, and leaves one audit event.
+
+Bulk writes skip `full_clean()` for speed, so the checks here repeat, cell by cell, what the
+models' field validators and constraints and `services._check_cost_item` enforce. Time is costed
+by `services.time_entry_for`, exactly as time logged in the browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import os
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import IO, Any, Literal, cast
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+
+from coproduce.accounts.models import User
+from coproduce.audit.services import audit_record
+from coproduce.catalogue.models import Stage
+from coproduce.costs import services
+from coproduce.costs.models import (
+    Activity,
+    ActivityKind,
+    CostCategory,
+    CostItem,
+    CostStatus,
+    DefrayedBy,
+    TimeEntry,
+)
+from coproduce.costs.money import CURRENCIES, validate_currency
+from coproduce.projects.models import Membership, Project
+from coproduce.projects.services import lock_project
+
+type Layout = Literal["costs", "time"]
+type FileFormat = Literal["csv", "xlsx"]
+type Source = str | os.PathLike[str] | IO[bytes]
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# An XLSX file is a zip archive; this bounds what it may unpack to (a "zip bomb" guard).
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_PROBLEMS_LISTED = 100
+BATCH_SIZE = 2_000
+PROGRESS_EVERY = 1_000
+# Excel holds numbers as binary floating point, exact to 15 significant digits. Longer
+# amounts are exported as text so that they come back exactly.
+XLSX_EXACT_DIGITS = 15
+MAX_CONTRIBUTIONS = 2_147_483_647  # the largest PositiveIntegerField on every database
+
+COST_COLUMNS = (
+    "status",
+    "category",
+    "stage",
+    "description",
+    "bearer_person",
+    "bearer_organisation",
+    "payee",
+    "defrayed_by",
+    "budget_line",
+    "date",
+    "currency",
+    "amount",
+    "hours",
+    "rate",
+)
+HOUR_COLUMNS = ("attendance_hours", "preparation_hours", "administration_hours", "follow_up_hours")
+TIME_COLUMNS = (
+    "date",
+    "stage",
+    "person",
+    "activity_title",
+    "activity_kind",
+    "description",
+    *HOUR_COLUMNS,
+    "contributions",
+    "defrayed_by",
+)
+LAYOUT_COLUMNS: dict[Layout, tuple[str, ...]] = {"costs": COST_COLUMNS, "time": TIME_COLUMNS}
+REQUIRED_COLUMNS: dict[Layout, tuple[str, ...]] = {
+    "costs": ("status", "category", "stage", "description", "defrayed_by", "currency"),
+    "time": ("date", "stage", "person"),
+}
+LAYOUT_NAMES: dict[Layout, str] = {"costs": "cost items", "time": "time"}
+# Columns people may expect in a time file; time is costed from each member's terms instead.
+TIME_COSTING_COLUMNS = frozenset({"rate", "cost", "currency", "amount"})
+
+ZERO = Decimal(0)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_WHOLE_NUMBER = re.compile(r"\+?\d+")
+# Spreadsheet programs run a cell that starts with one of these as a formula. CSV exports put an
+# apostrophe before such text, as spreadsheets do, and imports take it off again.
+_FORMULA_START = ("=", "+", "-", "@", "'")
+_ZIP_MAGIC = b"PK\x03\x04"
+# Characters XML 1.0, and so XLSX, cannot hold: control characters other than tab and line
+# breaks, lone surrogates, and U+FFFE and U+FFFF.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls and other Office 97 files
+
+
+# --- Results and problems ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import file. Rows count the header as row 1, as spreadsheets
+    number them; `row` is None for the file as a whole and `column` for a whole row."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"Row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportRejected(Exception):
+    """The file was not imported, and nothing was saved. `problems` lists at most
+    MAX_PROBLEMS_LISTED of them; `total` counts them all."""
+
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        super().__init__(str(self))
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.problems)
+
+    def __str__(self) -> str:
+        lines = [str(problem) for problem in self.problems]
+        if self.unlisted:
+            lines.append(f"... and {self.unlisted:,} more.")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    layout: Layout
+    rows: int
+    cost_items: int = 0
+    activities: int = 0
+    time_entries: int = 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an import has got. The total is known once the file has been checked."""
+
+    phase: Literal["checking", "saving"]
+    rows_done: int
+    rows_total: int | None
+
+
+type ProgressCallback = Callable[[Progress], None]
+
+
+class _Problems:
+    """Problems found so far: the first MAX_PROBLEMS_LISTED kept, all of them counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[Problem] = []
+        self.count = 0
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_PROBLEMS_LISTED:
+            self.listed.append(Problem(row, column, message))
+
+    def rejected(self) -> ImportRejected:
+        return ImportRejected(self.listed, self.count)
+
+
+def _reject(message: str, row: int | None = None) -> ImportRejected:
+    return ImportRejected([Problem(row, None, message)])
+
+
+class _Unreadable(Exception):
+    """The file cannot be read past this point (bad encoding, broken CSV or XLSX)."""
+
+
+# --- Import -------------------------------------------------------------------------------
+
+
+def import_file(
+    *,
+    by: User,
+    project: Project,
+    path_or_file: Source,
+    filename: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import a cost items or time file (CSV or XLSX) into the project, all rows or none.
+
+    The layout is recognised from the header row. Raises ImportRejected, having saved nothing,
+    when anything is wrong. `filename` names the file in the audit log and decides its type by
+    its extension (.csv or .xlsx); it defaults to the path's name.
+    """
+    name = filename or _name_of(path_or_file)
+    file_format = _check_container(path_or_file, name)
+    checked = _first_pass(path_or_file, file_format, project, progress)
+    with transaction.atomic():
+        lock_project(project.pk)
+        result = _second_pass(
+            path_or_file, file_format, project=project, by=by, checked=checked, progress=progress
+        )
+        audit_record(
+            by=by,
+            action="costs.import",
+            target=project,
+            changes={
+                "rows": {"from": None, "to": result.rows},
+                "file": {"from": None, "to": name},
+                "layout": {"from": None, "to": result.layout},
+            },
+        )
+    return result
+
+
+def _name_of(source: Source) -> str:
+    if isinstance(source, str | os.PathLike):
+        return PurePath(source).name
+    return PurePath(str(getattr(source, "name", "") or "upload")).name
+
+
+def _check_container(source: Source, filename: str) -> FileFormat:
+    """The file's format, after the checks that need no parsing: size, type, emptiness."""
+    size = _size(source)
+    if size == 0:
+        raise _reject("The file is empty: it has no header row and no data.")
+    if size > MAX_FILE_BYTES:
+        raise _reject(
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split it into several files."
+        )
+    extension = PurePath(filename).suffix.lower()
+    with _opened(source) as raw:
+        head = raw.read(4)
+        if extension == ".xlsx":
+            if head != _ZIP_MAGIC:
+                raise _reject("The file's name ends in .xlsx, but it is not an XLSX workbook.")
+            raw.seek(0)
+            _check_unpacked_size(raw)
+            return "xlsx"
+    if extension == ".csv":
+        if head == _ZIP_MAGIC:
+            raise _reject(
+                "The file's name ends in .csv, but it is a zipped file such as an XLSX "
+                "workbook. Rename it to .xlsx, or save it as CSV UTF-8."
+            )
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise _reject("The file is UTF-16 text. Save it as CSV UTF-8 and try again.")
+        return "csv"
+    if head == _OLE_MAGIC:
+        raise _reject("This is an old Excel (.xls) file. Save it as .xlsx or as CSV UTF-8.")
+    shown = f"'{extension}'" if extension else "without an extension"
+    raise _reject(f"The file type {shown} is not supported: use .csv (UTF-8) or .xlsx.")
+
+
+def _size(source: Source) -> int:
+    if isinstance(source, str | os.PathLike):
+        return os.stat(source).st_size
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def _check_unpacked_size(raw: IO[bytes]) -> None:
+    try:
+        with zipfile.ZipFile(raw) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _reject(
+            "The file is not a readable XLSX workbook (a damaged zip archive)."
+        ) from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _reject(
+            f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; the limit is "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024:,} MB. Split it into several files."
+        )
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[IO[bytes]]:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as raw:
+            yield raw
+    else:
+        source.seek(0)
+        yield source
+
+
+@contextmanager
+def _table(source: Source, file_format: FileFormat) -> Iterator[Iterator[Sequence[object]]]:
+    """The file's rows, header first, read as a stream."""
+    with _opened(source) as raw:
+        rows = _csv_rows(raw) if file_format == "csv" else _xlsx_rows(raw)
+        try:
+            yield rows
+        finally:
+            rows.close()
+
+
+def _csv_rows(raw: IO[bytes]) -> Generator[Sequence[object], None, None]:
+    try:
+        yield from csv.reader(_utf8_lines(raw), strict=True)
+    except csv.Error as error:
+        raise _Unreadable(
+            f"This is not valid CSV ({error}). Check the quotes in this row."
+        ) from error
+
+
+def _utf8_lines(raw: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, line endings kept for the csv module. Decoding line by line
+    (a newline byte is never part of a longer UTF-8 character) names the row of a bad byte."""
+    first = True
+    for line in raw:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _Unreadable(
+                "The file is not UTF-8 text from this row on. Save it as CSV UTF-8 and try again."
+            ) from error
+        if first:
+            text = text.removeprefix("\ufeff")  # the byte order mark of Excel's "CSV UTF-8"
+            first = False
+            if not text:
+                continue
+        yield text
+
+
+def _xlsx_rows(raw: IO[bytes]) -> Generator[Sequence[object], None, None]:
+    try:
+        # data_only: a formula cell gives the value the spreadsheet last calculated.
+        workbook = load_workbook(raw, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises zip, XML, key and value errors alike
+        raise _Unreadable("The file is not a readable XLSX workbook.") from error
+    try:
+        if not workbook.worksheets:
+            raise _Unreadable("The workbook has no worksheet.")
+        try:
+            yield from workbook.worksheets[0].iter_rows(min_row=1, values_only=True)
+        except _Unreadable:
+            raise
+        except Exception as error:
+            raise _Unreadable("The workbook is damaged from this row on.") from error
+    finally:
+        workbook.close()
+
+
+@dataclass
+class _Checked:
+    """What the first pass learnt: the layout, the header, and the activities in the file."""
+
+    layout: Layout
+    columns: dict[str, int]
+    rows: int
+    activities: dict[tuple[str, datetime.date, int, str], int] = field(default_factory=dict)
+
+
+def _first_pass(
+    source: Source, file_format: FileFormat, project: Project, progress: ProgressCallback | None
+) -> _Checked:
+    problems = _Problems()
+    lookups = _Lookups.of(project)
+    with _table(source, file_format) as table:
+        header = _read_header(table, problems)
+        if header is None:
+            raise problems.rejected()
+        layout, columns, width = header
+        checker = _checker(layout, columns, width, file_format, lookups, problems)
+        rows = _check_rows(
+            table, checker, problems, phase="checking", total=None, progress=progress
+        )
+    if problems.count:
+        raise problems.rejected()
+    if rows == 0:
+        raise _reject("The file has a header row but no data rows: there is nothing to import.")
+    return _Checked(layout, columns, rows, checker.activities)
+
+
+def _check_rows(
+    table: Iterator[Sequence[object]],
+    checker: _Checker,
+    problems: _Problems,
+    *,
+    phase: Literal["checking", "saving"],
+    total: int | None,
+    progress: ProgressCallback | None,
+    write: Callable[[dict[str, Any]], None] | None = None,
+) -> int:
+    """Check (and, given `write`, write) every data row; the number of rows with data."""
+    done = 0
+    number = 1
+    try:
+        for number, cells in enumerate(table, start=2):
+            if number > MAX_ROWS + 1:
+                problems.add(None, None, f"The file has more than {MAX_ROWS:,} rows. Split it up.")
+                break
+            if _blank(cells):
+                continue
+            values = checker.check(number, cells)
+            done += 1
+            if values is not None and write is not None:
+                write(values)
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(Progress(phase, done, total))
+    except _Unreadable as error:
+        problems.add(number + 1, None, str(error))
+    if progress is not None:
+        progress(Progress(phase, done, total if total is not None else done))
+    return done
+
+
+def _blank(cells: Sequence[object]) -> bool:
+    return all(cell is None or cell == "" for cell in cells)
+
+
+def _read_header(
+    table: Iterator[Sequence[object]], problems: _Problems
+) -> tuple[Layout, dict[str, int], int] | None:
+    """The layout the header row names, with each column's position, or None with problems."""
+    try:
+        cells = next(table, None)
+    except _Unreadable as error:
+        problems.add(1, None, str(error))
+        return None
+    if cells is None:
+        problems.add(None, None, "The file is empty: it has no header row and no data.")
+        return None
+    if _blank(cells):
+        problems.add(1, None, "The first row is empty: it must name the columns.")
+        return None
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        name = "" if cell is None else str(cell).strip().lstrip("\ufeff").lower()
+        name = re.sub(r"[\s-]+", "_", name)
+        if not name:
+            continue
+        if name in columns:
+            problems.add(1, name, "This column appears twice.")
+        columns[name] = position
+    layout = _layout_of(columns)
+    if layout is None:
+        problems.add(
+            1,
+            None,
+            "The first row must name the columns of the cost items layout or of the time "
+            f"layout (see docs/import-format.md); it has: {', '.join(columns) or 'nothing'}.",
+        )
+        return None
+    expected = LAYOUT_COLUMNS[layout]
+    for name in columns:
+        if name in expected:
+            continue
+        if layout == "time" and name in TIME_COSTING_COLUMNS:
+            problems.add(
+                1,
+                name,
+                "The time layout has no rate, cost or currency: time is costed at the rate in "
+                "each member's terms, so every hour has a rate with a cited source.",
+            )
+        else:
+            problems.add(
+                1,
+                name,
+                f"This is not a column of the {LAYOUT_NAMES[layout]} layout. "
+                f"Its columns are: {', '.join(expected)}.",
+            )
+    for name in REQUIRED_COLUMNS[layout]:
+        if name not in columns:
+            problems.add(1, name, f"This column is missing; the {LAYOUT_NAMES[layout]} needs it.")
+    if layout == "costs" and not {"bearer_person", "bearer_organisation"} & columns.keys():
+        problems.add(
+            1, "bearer_person", "Add a bearer_person or a bearer_organisation column, or both."
+        )
+    if problems.count:
+        return None
+    return layout, columns, len(cells)
+
+
+def _layout_of(columns: dict[str, int]) -> Layout | None:
+    names = set(columns)
+    costs_only = names & (set(COST_COLUMNS) - set(TIME_COLUMNS))
+    time_only = names & (set(TIME_COLUMNS) - set(COST_COLUMNS))
+    if len(costs_only) > len(time_only):
+        return "costs"
+    if len(time_only) > len(costs_only):
+        return "time"
+    return None
+
+
+def _second_pass(
+    source: Source,
+    file_format: FileFormat,
+    *,
+    project: Project,
+    by: User,
+    checked: _Checked,
+    progress: ProgressCallback | None,
+) -> ImportResult:
+    """Check every row again under the project lock, and write it. Any problem now (the file
+    or the project changed since the first pass) rolls the whole import back."""
+    problems = _Problems()
+    lookups = _Lookups.of(project)
+    writer: _Writer = (
+        _CostWriter(project, by) if checked.layout == "costs" else _TimeWriter(project, by, checked)
+    )
+    with _table(source, file_format) as table:
+        header = _read_header(table, problems)
+        if header is None or header[:2] != (checked.layout, checked.columns):
+            raise _reject("The file changed while it was being imported. Try again.")
+        checker = _checker(
+            checked.layout, checked.columns, header[2], file_format, lookups, problems
+        )
+        checker.activities = dict(checked.activities)
+        checker.activities_fixed = True
+        rows = _check_rows(
+            table,
+            checker,
+            problems,
+            phase="saving",
+            total=checked.rows,
+            progress=progress,
+            write=writer.add,
+        )
+    if problems.count:
+        raise problems.rejected()
+    if len(checked.activities) != len(checker.activities) or rows != checked.rows:
+        raise _reject("The file changed while it was being imported. Try again.")
+    writer.flush()
+    return writer.result(rows)
+
+
+# --- Checking rows --------------------------------------------------------------------------
+
+
+def _choices(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Accepted spellings, lower-cased: each code and each label."""
+    accepted: dict[str, str] = {}
+    for value, label in choices.choices:
+        accepted[str(label).lower()] = value
+        accepted[value.lower()] = value
+    return accepted
+
+
+STATUSES = _choices(CostStatus)
+CATEGORIES = _choices(CostCategory)
+PAYERS = _choices(DefrayedBy)
+ACTIVITY_KINDS = _choices(ActivityKind)
+
+
+@dataclass
+class _Lookups:
+    """The project's stages, people and organisations, loaded once per pass."""
+
+    stages: dict[int, int]
+    emails: dict[str, list[int]]
+    names: dict[str, list[int]]
+    organisations: dict[str, int]
+    member_bits: dict[int, int]
+
+    @classmethod
+    def of(cls, project: Project) -> _Lookups:
+        emails: dict[str, list[int]] = {}
+        names: dict[str, list[int]] = {}
+        members = Membership.objects.filter(project=project).order_by("person_id")
+        person_ids = []
+        for person_id, email, login, name in members.values_list(
+            "person_id", "person__email", "person__user__email", "person__name"
+        ):
+            person_ids.append(person_id)
+            # The person's contact email, or failing that their login's: either names them.
+            for address in {(email or "").strip().lower(), (login or "").strip().lower()} - {""}:
+                emails.setdefault(address, []).append(person_id)
+            names.setdefault(name.strip(), []).append(person_id)
+        return cls(
+            stages=dict(Stage.objects.values_list("number", "pk")),
+            emails=emails,
+            names=names,
+            organisations={
+                name: pk
+                for pk, name in services.project_organisations(project).values_list("pk", "name")
+            },
+            member_bits={person_id: 1 << n for n, person_id in enumerate(person_ids)},
+        )
+
+
+def _checker(
+    layout: Layout,
+    columns: dict[str, int],
+    width: int,
+    file_format: FileFormat,
+    lookups: _Lookups,
+    problems: _Problems,
+) -> _Checker:
+    kind = _CostChecker if layout == "costs" else _TimeChecker
+    return kind(columns, width, file_format, lookups, problems)
+
+
+class _Checker:
+    """Reads one row's cells into model values, recording a problem for each bad cell."""
+
+    def __init__(
+        self,
+        columns: dict[str, int],
+        width: int,
+        file_format: FileFormat,
+        lookups: _Lookups,
+        problems: _Problems,
+    ) -> None:
+        self.columns = columns
+        self.width = width
+        self.is_csv = file_format == "csv"
+        self.lookups = lookups
+        self.problems = problems
+        self.number = 0
+        self.cells: Sequence[object] = ()
+        self.bad: set[str | None] = set()
+        # Activities by (title, date, stage id, kind), numbered in the order they first appear.
+        # The second pass starts from the first pass's numbering and may not add to it.
+        self.activities: dict[tuple[str, datetime.date, int, str], int] = {}
+        self.activities_fixed = False
+        # The people at each activity, one bit per project member: a few bytes an activity,
+        # however many rows the file has.
+        self.attendance: dict[int, int] = {}
+
+    def check(self, number: int, cells: Sequence[object]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def start(self, number: int, cells: Sequence[object]) -> bool:
+        """Begin a row; False if its shape is wrong, so its cells cannot be trusted."""
+        self.number = number
+        self.cells = cells
+        self.bad = set()
+        if len(cells) > self.width and not _blank(cells[self.width :]):
+            self.fail(
+                None,
+                f"This row has values in {len(cells)} columns, but the header names only "
+                f"{self.width}.",
+            )
+            return False
+        if self.is_csv and len(cells) < self.width:
+            self.fail(
+                None,
+                f"This row has {len(cells)} cells, but the header has {self.width}. Is a comma "
+                "or a line break in a cell without quotes around it?",
+            )
+            return False
+        return True
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.problems.add(self.number, column, message)
+        self.bad.add(column)
+
+    def raw(self, column: str) -> object:
+        position = self.columns.get(column)
+        if position is None or position >= len(self.cells):
+            return None
+        return self.cells[position]
+
+    def text(self, column: str, *, max_length: int, required: bool = False) -> str:
+        value = _as_text(self.raw(column))
+        if self.is_csv and value[:2] in _ESCAPED:
+            value = value[1:]
+        if not value:
+            if required:
+                self.fail(column, "This cell is empty, and it is required.")
+            return ""
+        if len(value) > max_length:
+            self.fail(column, f"Too long: {len(value):,} characters; at most {max_length}.")
+        elif "\x00" in value:
+            self.fail(column, "This contains a NUL character, which cannot be stored.")
+        return value
+
+    def choice(self, column: str, accepted: dict[str, str], *, required: bool) -> str | None:
+        value = _as_text(self.raw(column))
+        if not value:
+            if required:
+                self.fail(column, f"This cell is empty; give one of: {_codes(accepted)}.")
+            return None
+        code = accepted.get(value.lower())
+        if code is None:
+            self.fail(column, f"'{_shown(value)}' is not one of: {_codes(accepted)}.")
+        return code
+
+    def stage(self, column: str) -> int | None:
+        raw = self.raw(column)
+        number = _as_whole_number(raw)
+        stage_id = self.lookups.stages.get(number) if number is not None else None
+        if stage_id is None:
+            shown = _shown(_as_text(raw))
+            self.fail(
+                column,
+                f"'{shown}' is not a stage number: use 1 to 7."
+                if shown
+                else "This cell is empty; give the stage number, 1 to 7.",
+            )
+        return stage_id
+
+    def date(self, column: str, *, required: bool = False) -> datetime.date | None:
+        raw = self.raw(column)
+        if isinstance(raw, datetime.datetime):
+            if raw.time() != datetime.time(0):
+                self.fail(column, f"{raw.isoformat()} has a time of day; give a date only.")
+                return None
+            return raw.date()
+        if isinstance(raw, datetime.date):
+            return raw
+        value = _as_text(raw)
+        if not value:
+            if required:
+                self.fail(column, "This cell is empty; give a date such as 2025-03-31.")
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                column,
+                f"'{_shown(value)}' is not a date. Write it as year-month-day, such as 2025-03-31.",
+            )
+            return None
+
+    def decimal(
+        self, column: str, *, max_digits: int, places: int, minimum: Decimal, too_small: str
+    ) -> Decimal | None:
+        raw = self.raw(column)
+        value = _as_decimal(raw)
+        if value is None:
+            if raw is not None and _as_text(raw):
+                self.fail(
+                    column,
+                    f"'{_shown(_as_text(raw))}' is not a number. Write it like 1234.56: a full "
+                    "stop for decimals, no thousands separators, no currency sign.",
+                )
+            return None
+        if value < minimum:
+            self.fail(column, too_small)
+            return None
+        whole_digits = max_digits - places
+        if value.adjusted() >= whole_digits:
+            self.fail(
+                column, f"{value} is too large: at most {whole_digits} digits before the point."
+            )
+            return None
+        exact = value.quantize(Decimal(1).scaleb(-places))
+        if exact != value:
+            self.fail(column, f"{value} has more than {places} decimal places.")
+            return None
+        return exact if exact else abs(exact)  # no negative zero
+
+    def person(self, column: str, *, required: bool = False) -> int | None:
+        value = self.text(column, max_length=254)
+        if not value:
+            if required and column not in self.bad:
+                self.fail(column, "This cell is empty; give the person's email or exact name.")
+            return None
+        lookups = self.lookups
+        by_email = lookups.emails.get(value.lower())
+        found = by_email if by_email is not None else lookups.names.get(value)
+        if found is None:
+            self.fail(column, f"No member of this project has the email or name '{value}'.")
+            return None
+        if len(found) > 1:
+            how = "the email" if by_email is not None else "the name"
+            instead = "their exact name" if by_email is not None else "their email address"
+            self.fail(
+                column,
+                f"{len(found)} members of this project have {how} '{value}': use {instead}.",
+            )
+            return None
+        return found[0]
+
+    def organisation(self, column: str) -> int | None:
+        value = self.text(column, max_length=200)
+        if not value:
+            return None
+        organisation_id = self.lookups.organisations.get(value)
+        if organisation_id is None:
+            self.fail(
+                column,
+                f"'{value}' is not the host organisation or an organisation of a project member.",
+            )
+        return organisation_id
+
+    def ok(self) -> bool:
+        return not self.bad
+
+
+_ESCAPED = frozenset("'" + start for start in _FORMULA_START)
+
+
+class _CostChecker(_Checker):
+    def check(self, number: int, cells: Sequence[object]) -> dict[str, Any] | None:
+        if not self.start(number, cells):
+            return None
+        status = self.choice("status", STATUSES, required=True)
+        category = self.choice("category", CATEGORIES, required=True)
+        stage_id = self.stage("stage")
+        description = self.text("description", max_length=300, required=True)
+        bearer_person_id = self.person("bearer_person")
+        bearer_organisation_id = self.organisation("bearer_organisation")
+        payee_id = self.person("payee")
+        defrayed_by = self.choice("defrayed_by", PAYERS, required=True)
+        budget_line = self.text("budget_line", max_length=120)
+        date = self.date("date")
+        currency = self.currency("currency")
+        amount = self.decimal(
+            "amount",
+            max_digits=18,
+            places=4,
+            minimum=ZERO,
+            too_small="An amount cannot be negative.",
+        )
+        hours = self.decimal(
+            "hours",
+            max_digits=8,
+            places=2,
+            minimum=Decimal("0.01"),
+            too_small="Hours must be more than zero.",
+        )
+        rate = self.decimal(
+            "rate", max_digits=12, places=2, minimum=ZERO, too_small="A rate cannot be negative."
+        )
+        # The rules across columns, as services._check_cost_item and the model constraints.
+        if not self.bad & {"bearer_person", "bearer_organisation"}:
+            if bearer_person_id is None and bearer_organisation_id is None:
+                self.fail(
+                    "bearer_person",
+                    "Say who bears this cost: one person (bearer_person) or one organisation "
+                    "(bearer_organisation).",
+                )
+            elif bearer_person_id is not None and bearer_organisation_id is not None:
+                self.fail(
+                    "bearer_organisation",
+                    "Give one bearer, a person or an organisation, not both.",
+                )
+        if status == CostStatus.ACTUAL and date is None and "date" not in self.bad:
+            self.fail("date", "An actual cost needs the date it was incurred.")
+        if (
+            category == CostCategory.CONTRIBUTOR_PAYMENT
+            and status == CostStatus.ACTUAL
+            and payee_id is None
+            and "payee" not in self.bad
+        ):
+            self.fail("payee", "Say who was paid: an actual contributor payment needs a payee.")
+        if not self.bad & {"hours", "rate", "amount"}:
+            amount = self.priced(hours, rate, amount)
+        if not self.ok():
+            return None
+        return {
+            "status": status,
+            "category": category,
+            "stage_id": stage_id,
+            "description": description,
+            "bearer_person_id": bearer_person_id,
+            "bearer_organisation_id": bearer_organisation_id,
+            "payee_id": payee_id,
+            "defrayed_by": defrayed_by,
+            "budget_line": budget_line,
+            "date": date,
+            "currency": currency,
+            "hours": hours,
+            "rate": rate,
+            "amount": amount,
+        }
+
+    def currency(self, column: str) -> str:
+        code = _as_text(self.raw(column)).upper()
+        if not code:
+            self.fail(column, "This cell is empty; give an ISO 4217 code such as GBP.")
+        elif code not in CURRENCIES:
+            try:
+                validate_currency(code)
+            except ValidationError as error:
+                self.fail(column, error.messages[0])
+        return code
+
+    def priced(
+        self, hours: Decimal | None, rate: Decimal | None, amount: Decimal | None
+    ) -> Decimal | None:
+        """The stored amount: hours x rate exactly when costed by the hour."""
+        if (hours is None) != (rate is None):
+            self.fail(
+                "rate" if rate is None else "hours",
+                "Give both hours and an hourly rate, or neither and an amount.",
+            )
+            return amount
+        if hours is None or rate is None:
+            if amount is None:
+                self.fail("amount", "Give an amount, or hours and an hourly rate.")
+            return amount
+        product = hours * rate
+        if amount is not None and amount != product:
+            self.fail(
+                "amount",
+                f"{_plain(amount)} is not hours x rate ({_plain(hours)} x {_plain(rate)} = "
+                f"{_plain(product)}). Leave the amount empty, or make it match.",
+            )
+        elif product.adjusted() >= 14:
+            self.fail("amount", f"Hours x rate is {_plain(product)}, too large to store.")
+        return product
+
+
+class _TimeChecker(_Checker):
+    def check(self, number: int, cells: Sequence[object]) -> dict[str, Any] | None:
+        if not self.start(number, cells):
+            return None
+        date = self.date("date", required=True)
+        stage_id = self.stage("stage")
+        person_id = self.person("person", required=True)
+        title = self.text("activity_title", max_length=200)
+        kind = self.choice("activity_kind", ACTIVITY_KINDS, required=False)
+        description = self.text("description", max_length=200)
+        hours = {
+            column: self.decimal(
+                column,
+                max_digits=6,
+                places=2,
+                minimum=ZERO,
+                too_small="Hours cannot be negative.",
+            )
+            or ZERO
+            for column in HOUR_COLUMNS
+        }
+        contributions = self.count("contributions")
+        defrayed_by = self.choice("defrayed_by", PAYERS, required=False)
+        if not self.bad & set(HOUR_COLUMNS) and sum(hours.values()) <= 0:
+            self.fail(None, f"Give some hours: at least one of {', '.join(HOUR_COLUMNS)}.")
+        if title and kind is None and "activity_kind" not in self.bad:
+            self.fail(
+                "activity_kind",
+                f"Say what kind of activity this was: one of {_codes(ACTIVITY_KINDS)}.",
+            )
+        elif kind is not None and not title and "activity_title" not in self.bad:
+            self.fail(
+                "activity_kind",
+                "An activity kind needs an activity_title. Leave both empty for time that was "
+                "not spent at an activity.",
+            )
+        if not self.ok():
+            return None
+        assert date is not None and stage_id is not None and person_id is not None
+        activity = None
+        if title:
+            assert kind is not None
+            activity = self.attend((title, date, stage_id, kind), person_id)
+            if activity is None:
+                return None
+        return {
+            "person_id": person_id,
+            "activity": activity,
+            "date": date,
+            "stage_id": stage_id,
+            "description": description,
+            **hours,
+            "contributions": contributions,
+            "defrayed_by": defrayed_by or "",
+        }
+
+    def attend(self, key: tuple[str, datetime.date, int, str], person_id: int) -> int | None:
+        """The activity's number in the file, marking the person as attending it once."""
+        activity = self.activities.get(key)
+        if activity is None:
+            if self.activities_fixed:
+                self.fail(None, "The file changed while it was being imported. Try again.")
+                return None
+            activity = self.activities[key] = len(self.activities)
+        attended = self.attendance.get(activity, 0)
+        bit = self.lookups.member_bits[person_id]
+        if attended & bit:
+            title, date, _, _ = key
+            self.fail(
+                "person",
+                f"{_as_text(self.raw('person'))} is listed twice for the activity '{title}' "
+                f"on {date.isoformat()}: give each person one row per activity.",
+            )
+            return None
+        self.attendance[activity] = attended | bit
+        return activity
+
+    def count(self, column: str) -> int | None:
+        raw = self.raw(column)
+        value = _as_whole_number(raw)
+        text = _as_text(raw)
+        if value is None:
+            if text:
+                if text.startswith("-") and _WHOLE_NUMBER.fullmatch(text[1:]):
+                    self.fail(column, "Contributions cannot be negative.")
+                else:
+                    self.fail(column, f"'{_shown(text)}' is not a whole number.")
+            return None
+        if value > MAX_CONTRIBUTIONS:
+            self.fail(column, f"{value} is too large.")
+            return None
+        return value
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value.strip()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """The exact number a cell holds, never through binary floating point except where the
+    spreadsheet itself stored a float (XLSX), read back by its shortest exact repr."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
+    return None
+
+
+def _as_whole_number(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = _as_text(value)
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
+def _plain(value: Decimal) -> str:
+    """A number as people write it: 20 rather than 20.0000."""
+    return format(value.normalize(), "f")
+
+
+def _codes(accepted: dict[str, str]) -> str:
+    return ", ".join(dict.fromkeys(accepted.values()))
+
+
+def _shown(value: str) -> str:
+    """A cell's text in a message, cut short."""
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, project: Project, by: User) -> None:
+        self.project = project
+        self.by = by
+
+    def add(self, values: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        raise NotImplementedError
+
+    def result(self, rows: int) -> ImportResult:
+        raise NotImplementedError
+
+
+class _CostWriter(_Writer):
+    def __init__(self, project: Project, by: User) -> None:
+        super().__init__(project, by)
+        self.batch: list[CostItem] = []
+        self.saved = 0
+
+    def add(self, values: dict[str, Any]) -> None:
+        self.batch.append(CostItem(project_id=self.project.pk, created_by_id=self.by.pk, **values))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        CostItem.objects.bulk_create(self.batch, batch_size=BATCH_SIZE)
+        self.saved += len(self.batch)
+        self.batch = []
+
+    def result(self, rows: int) -> ImportResult:
+        return ImportResult("costs", rows, cost_items=self.saved)
+
+
+class _TimeWriter(_Writer):
+    def __init__(self, project: Project, by: User, checked: _Checked) -> None:
+        super().__init__(project, by)
+        self.terms = services.costing(project)
+        self.activity_ids = _create_activities(project, by, checked.activities)
+        self.batch: list[TimeEntry] = []
+        self.saved = 0
+
+    def add(self, values: dict[str, Any]) -> None:
+        activity = values.pop("activity")
+        entry = services.time_entry_for(
+            project=self.project,
+            terms=self.terms,
+            activity_id=self.activity_ids[activity] if activity is not None else None,
+            created_by_id=self.by.pk,
+            **values,
+        )
+        self.batch.append(entry)
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        TimeEntry.objects.bulk_create(self.batch, batch_size=BATCH_SIZE)
+        self.saved += len(self.batch)
+        self.batch = []
+
+    def result(self, rows: int) -> ImportResult:
+        return ImportResult(
+            "time", rows, activities=len(self.activity_ids), time_entries=self.saved
+        )
+
+
+def _create_activities(
+    project: Project, by: User, keys: dict[tuple[str, datetime.date, int, str], int]
+) -> list[int]:
+    """Create the file's activities (without an organiser), in the order they first appear;
+    their ids by their number in the file."""
+    ids: list[int] = []
+    batch: list[Activity] = []
+    for title, date, stage_id, kind in keys:
+        batch.append(
+            Activity(
+                project_id=project.pk,
+                created_by_id=by.pk,
+                title=title,
+                date=date,
+                stage_id=stage_id,
+                kind=kind,
+            )
+        )
+        if len(batch) >= BATCH_SIZE:
+            ids.extend(_saved_ids(batch))
+            batch = []
+    ids.extend(_saved_ids(batch))
+    return ids
+
+
+def _saved_ids(activities: list[Activity]) -> list[int]:
+    if connection.features.can_return_rows_from_bulk_insert:
+        Activity.objects.bulk_create(activities)
+    else:  # pragma: no cover - SQLite and PostgreSQL both return the new ids
+        for activity in activities:
+            activity.save()
+    return [activity.pk for activity in activities]
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+def export(
+    *,
+    project: Project,
+    kind: Layout,
+    format: FileFormat,
+    out: IO[bytes] | io.TextIOBase,
+) -> int:
+    """Write the project's cost items or time to `out` as CSV or XLSX; the number of rows.
+
+    CSV may go to a text or a binary stream (as UTF-8); XLSX needs a binary one. Rows are read
+    from the database in chunks and written as they come.
+    """
+    columns = LAYOUT_COLUMNS[kind]
+    rows = _cost_rows(project) if kind == "costs" else _time_rows(project)
+    if format == "csv":
+        return _write_csv(columns, rows, out)
+    if isinstance(out, io.TextIOBase):
+        raise TypeError("XLSX is binary: give a file opened in binary mode.")
+    return _write_xlsx(columns, rows, out, title="Cost items" if kind == "costs" else "Time")
+
+
+def _person_labels(project: Project) -> dict[int, str]:
+    """How the file names each member: their email (their own, or their login's) when they
+    have one that no other member shares, otherwise their name."""
+    rows = Membership.objects.filter(project=project).values_list(
+        "person_id", "person__email", "person__user__email", "person__name"
+    )
+    members = [
+        (person_id, (email or login or "").strip().lower(), name)
+        for person_id, email, login, name in rows
+    ]
+    emails = Counter(email for _, email, _ in members if email)
+    return {
+        person_id: email if email and emails[email] == 1 else name
+        for person_id, email, name in members
+    }
+
+
+def _labelled(labels: dict[int, str], person_id: int | None, email: str, name: str) -> str:
+    if person_id is None:
+        return ""
+    return labels.get(person_id) or email or name
+
+
+def _cost_rows(project: Project) -> Iterator[tuple[object, ...]]:
+    labels = _person_labels(project)
+    items = (
+        CostItem.objects.filter(project=project)
+        .order_by("pk")
+        .values_list(
+            "status",
+            "category",
+            "stage__number",
+            "description",
+            "bearer_person_id",
+            "bearer_person__email",
+            "bearer_person__name",
+            "bearer_organisation__name",
+            "payee_id",
+            "payee__email",
+            "payee__name",
+            "defrayed_by",
+            "budget_line",
+            "date",
+            "currency",
+            "amount",
+            "hours",
+            "rate",
+        )
+    )
+    for item in items.iterator(chunk_size=BATCH_SIZE):
+        (
+            status,
+            category,
+            stage,
+            description,
+            bearer_id,
+            bearer_email,
+            bearer_name,
+            organisation,
+            payee_id,
+            payee_email,
+            payee_name,
+            *rest,
+        ) = item
+        yield (
+            status,
+            category,
+            stage,
+            description,
+            _labelled(labels, bearer_id, bearer_email, bearer_name),
+            organisation,
+            _labelled(labels, payee_id, payee_email, payee_name),
+            *rest,
+        )
+
+
+def _time_rows(project: Project) -> Iterator[tuple[object, ...]]:
+    labels = _person_labels(project)
+    entries = (
+        TimeEntry.objects.filter(project=project)
+        .order_by("pk")
+        .values_list(
+            "date",
+            "stage__number",
+            "person_id",
+            "person__email",
+            "person__name",
+            "activity__title",
+            "activity__kind",
+            "description",
+            *HOUR_COLUMNS,
+            "contributions",
+            "defrayed_by",
+        )
+    )
+    for date, stage, person_id, email, name, *rest in entries.iterator(chunk_size=BATCH_SIZE):
+        yield (date, stage, _labelled(labels, person_id, email, name), *rest)
+
+
+def _write_csv(
+    columns: Sequence[str], rows: Iterator[tuple[object, ...]], out: IO[bytes] | io.TextIOBase
+) -> int:
+    text = out if isinstance(out, io.TextIOBase) else io.TextIOWrapper(out, "utf-8", newline="")
+    writer = csv.writer(cast(IO[str], text))
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+        count += 1
+    if isinstance(text, io.TextIOWrapper) and text is not out:
+        text.flush()
+        text.detach()  # leave the caller's binary stream open
+    return count
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_xlsx(
+    columns: Sequence[str], rows: Iterator[tuple[object, ...]], out: IO[bytes], *, title: str
+) -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(columns))
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        count += 1
+    workbook.save(out)
+    return count
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    if isinstance(value, str):
+        text = _NOT_IN_XML.sub("", value)
+        if text.startswith("="):  # text, never a formula
+            cell = WriteOnlyCell(sheet, text)
+            cell.data_type = "s"
+            return cell
+        return text
+    if isinstance(value, Decimal) and len(value.normalize().as_tuple().digits) > XLSX_EXACT_DIGITS:
+        return format(value, "f")
+    return value
