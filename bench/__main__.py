@@ -1,9 +1,12 @@
 """`make bench`: build a demo-scale database in a temporary folder and time the pages.
 
 Prints, for the largest demo project, the median and 95th percentile server time of the
-project overview and the involvement grid (Django test client, no network), and the number of
-queries each page runs. Options: --projects N synthetic projects, --members M per project,
---repeat R requests per page.
+project overview, the involvement grid and the costs pages with 5,000 time entries (Django
+test client, no network), and the number of queries each page runs. Then runs the burden
+benchmark (bench/burden.py: 2,000 projects, 1,000,000 time entries, against a hand-written
+GROUP BY) and the import benchmark (bench/costs_import.py: 100,000 CSV rows), each in its own
+process and database. Options: --projects N synthetic projects, --members M per project,
+--repeat R requests per page, --quick to skip the two large benchmarks.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import argparse
 import io
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -32,9 +37,15 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--members", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--quick", action="store_true", help="skip the burden and import runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
         run(args, workdir)
+    if not args.quick:
+        for module in ("bench.burden", "bench.costs_import"):
+            print(f"\n== {module} ==", flush=True)
+            subprocess.run([sys.executable, "-m", module], check=True)
 
 
 def run(args: argparse.Namespace, workdir: str) -> None:
@@ -71,9 +82,14 @@ def run(args: argparse.Namespace, workdir: str) -> None:
     client.force_login(user)
     print(f"largest project: {project.title!r} with {project.n} members")  # type: ignore[attr-defined]
 
+    entries = log_time(project, args.entries)
+    print(f"time entries on that project: {entries}")
     for label, name in (
         ("overview", "projects:overview"),
         ("involvement grid", "planning:involvement"),
+        ("budget", "costs:budget"),
+        ("burden", "costs:burden"),
+        ("activities", "costs:activities"),
     ):
         url = reverse(name, args=[project.pk])
         client.get(url)  # warm caches and templates
@@ -92,6 +108,49 @@ def run(args: argparse.Namespace, workdir: str) -> None:
             f"{label}: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
             f"{len(queries)} queries, {args.repeat} requests"
         )
+
+
+def log_time(project, entries: int) -> int:  # type: ignore[no-untyped-def]
+    """Bulk-log `entries` costed time entries, spread over the project's members and a year of
+    weekly meetings, as a busy project would have."""
+    import datetime
+    from decimal import Decimal
+
+    from coproduce.costs.models import Activity, TimeEntry
+
+    people = list(project.memberships.values_list("person_id", flat=True))
+    activities = Activity.objects.bulk_create(
+        Activity(
+            project=project,
+            kind="meeting",
+            title=f"Weekly meeting {n + 1}",
+            date=datetime.date(2025, 1, 6) + datetime.timedelta(weeks=n % 52),
+            stage=project.current_stage,
+        )
+        for n in range(max(1, entries // len(people)))
+    )
+    TimeEntry.objects.bulk_create(
+        (
+            TimeEntry(
+                project=project,
+                person_id=people[n % len(people)],
+                activity=activities[n // len(people)]
+                if n // len(people) < len(activities)
+                else None,
+                stage=project.current_stage,
+                date=datetime.date(2025, 1, 6) + datetime.timedelta(days=n % 365),
+                attendance_hours=Decimal("1.5"),
+                preparation_hours=Decimal("0.5") * (n % 3),
+                defrayed_by="unfunded" if n % 4 == 0 else "project_budget",
+                rate=Decimal("30.0000"),
+                currency="GBP",
+                cost=(Decimal("1.5") + Decimal("0.5") * (n % 3)) * 30,
+            )
+            for n in range(entries)
+        ),
+        batch_size=2000,
+    )
+    return TimeEntry.objects.filter(project=project).count()
 
 
 if __name__ == "__main__":

@@ -48,10 +48,11 @@ from coproduce.costs.models import (
 from coproduce.projects.models import Membership, Project
 
 PAGE_SIZE = 50
+ACTIVITIES_PER_PAGE = 20  # each shows every attendee's hours
 
 
-def _page(request: AuthenticatedHttpRequest, items: QuerySet[Any]) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: AuthenticatedHttpRequest, items: QuerySet[Any], size: int = PAGE_SIZE) -> Any:
+    return Paginator(items, size).get_page(request.GET.get("page"))
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
@@ -196,7 +197,7 @@ def activity_list(request: AuthenticatedHttpRequest, project: Project) -> HttpRe
     return render(
         request,
         "costs/activity_list.html",
-        {"project": project, "page": _page(request, activities)},
+        {"project": project, "page": _page(request, activities, ACTIVITIES_PER_PAGE)},
     )
 
 
