@@ -259,6 +259,13 @@ def _activity_form(
             "project": project,
             "form": form,
             "rows": [(names.get(r.initial.get("person", 0)), r) for r in rows.forms],
+            "row_errors": [
+                (field.id_for_label, f"{names[r.initial['person']]}, {field.label.lower()}: {e}")
+                for r in rows.forms
+                if r.initial.get("person") in names
+                for field in r
+                for e in field.errors
+            ],
             "management_form": rows.management_form,
             "activity": activity,
         },

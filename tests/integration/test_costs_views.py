@@ -250,7 +250,7 @@ def test_activity_edit_shows_who_came(team: Team) -> None:
         attendees=[AttendeeTime(person=team.carol.person, attendance_hours=Decimal(2))],
     )
     page = client_for(team.alice).get(url("costs:activity_edit", team, activity_id=activity.pk))
-    assert 'checked' in page.content.decode()
+    assert "checked" in page.content.decode()
     listing = client_for(team.olive).get(url("costs:activities", team)).content.decode()
     assert "Workshop" in listing and "Carol Contributor" in listing
     assert url("costs:activity_add", team) not in listing  # observers cannot log
