@@ -38,7 +38,9 @@ MUTED = "#505a5f"
 BRAND = "#0b5e55"
 ALERT = "#b00020"
 WHITE = "#ffffff"
-LABEL_LIMIT = 180  # longer axis labels end in an ellipsis; the table has them in full
+# Longer axis labels end in an ellipsis; the table has them in full. Kept well inside the
+# left padding because browsers draw system-ui a little wider than the renderer measures it.
+LABEL_LIMIT = 160
 
 HOUR_KIND_LABELS = {
     "attendance": "Attendance",
@@ -249,6 +251,7 @@ def burden_chart(table: GroupTable) -> Chart:
             # Room past the longest bar for its written value, and the fair-share rule always in
             # view.
             "scale": {"domain": [0, max(largest * 1.15, 1.25)]},
+            "axis": {"format": ".1f", "tickCount": 5, "labelOverlap": True},
         },
     }
     spec["layer"] = [
@@ -408,6 +411,7 @@ def _base_spec(values: Sequence[Mapping[str, object]]) -> Spec:
         "height": {"step": 28},
         # The whole drawing, labels included, is WIDTH wide; pages scale it down with CSS.
         "autosize": {"type": "fit-x", "contains": "padding"},
+        "padding": {"left": 16, "right": 8, "top": 8, "bottom": 8},
         "data": {"values": list(values)},
         "config": {
             # The page names the chart through its caption; no per-mark ARIA labels.
