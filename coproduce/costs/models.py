@@ -274,9 +274,10 @@ class CostItem(models.Model):
         blank=True,
         validators=[MinValueValidator(ZERO, "A rate cannot be negative.")],
     )
-    # Exact: hours x rate when costed by the hour, so the database can sum it.
+    # Exact: hours x rate when costed by the hour, so the database can sum it. 15 digits at
+    # most, because SQLite keeps decimals as doubles, exact to 15 significant digits.
     amount = models.DecimalField(
-        max_digits=18, decimal_places=4, validators=[MinValueValidator(ZERO)]
+        max_digits=15, decimal_places=4, validators=[MinValueValidator(ZERO)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -388,7 +389,7 @@ class TimeEntry(models.Model):
     )
     currency = models.CharField(max_length=3, blank=True)
     # hours (2 places) x hourly rate (4 places), exact, stored so the database can sum it.
-    cost = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    cost = models.DecimalField(max_digits=15, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
