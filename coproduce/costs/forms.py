@@ -319,3 +319,12 @@ class DisclosureForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = ["disclosure_threshold", "burden_warning_ratio"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="File to import",
+        help_text="A cost items or time file, as .csv (UTF-8) or .xlsx, with the columns in the "
+        "import format. Every row is checked first: if any row has a problem, nothing is saved.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -9,8 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
@@ -23,12 +25,13 @@ from coproduce.core.permissions import (
     require_organisation_permission,
     require_project_permission,
 )
-from coproduce.costs import charts, queries, services
+from coproduce.costs import charts, queries, services, transfer
 from coproduce.costs.forms import (
     ActivityForm,
     AttendeeFormSet,
     CostItemForm,
     DisclosureForm,
+    ImportForm,
     MemberTermsForm,
     PaymentForm,
     RateForm,
@@ -323,6 +326,51 @@ def time_entry_add(request: AuthenticatedHttpRequest, project: Project) -> HttpR
         messages.success(request, "Time logged.")
         return redirect("costs:activities", project_id=project.pk)
     return render(request, "costs/time_entry_form.html", {"project": project, "form": form})
+
+
+@require_project_permission(Permission.PROJECT_VIEW)
+def export_file(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    """Download the project's cost items or time as CSV or XLSX, in the import format."""
+    kind = request.GET.get("kind", "costs")
+    file_format = request.GET.get("format", "csv")
+    if kind not in ("costs", "time") or file_format not in ("csv", "xlsx"):
+        raise Http404("No such export")
+    buffer = io.BytesIO()
+    transfer.export(project=project, kind=kind, format=file_format, out=buffer)  # type: ignore[arg-type]
+    content_type = (
+        "text/csv; charset=utf-8"
+        if file_format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    name = f"{slugify(project.title)[:40]}-{kind}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+def import_upload(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    """Upload a cost items or time file: every row is checked first, and either all of them
+    are saved or none, with each problem listed by row and column."""
+    form = ImportForm(form_data(request), request.FILES or None)
+    rejected: transfer.ImportRejected | None = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = transfer.import_file(
+                by=request.user, project=project, path_or_file=upload, filename=upload.name
+            )
+        except transfer.ImportRejected as error:
+            rejected = error
+        else:
+            messages.success(request, f"Imported all {result.rows:,} rows of {upload.name}.")
+            target = "costs:budget" if result.layout == "costs" else "costs:activities"
+            return redirect(target, project_id=project.pk)
+    return render(
+        request,
+        "costs/import_form.html",
+        {"project": project, "form": form, "rejected": rejected},
+    )
 
 
 @require_project_permission(Permission.PROJECT_VIEW)

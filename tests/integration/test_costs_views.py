@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
@@ -369,3 +370,52 @@ def test_disclosure_threshold_cannot_go_below_three(team: Team) -> None:
     assert "cannot be below 3" in response.content.decode()
     team.organisation.refresh_from_db()
     assert team.organisation.disclosure_threshold == 5
+
+
+@pytest.mark.django_db
+def test_export_then_upload_in_the_browser_gives_the_same_costs(team: Team) -> None:
+    plan(team, "100.00")
+    plan(team, "42.50", status="actual")
+    client = client_for(team.alice)
+
+    exported = client.get(url("costs:export", team) + "?kind=costs&format=csv")
+    assert exported.status_code == 200
+    assert exported["Content-Disposition"].endswith('-costs.csv"')
+    CostItem.objects.all().delete()
+
+    upload = SimpleUploadedFile("costs.csv", exported.content, content_type="text/csv")
+    response = client.post(url("costs:import", team), {"file": upload})
+
+    assert response.status_code == 302
+    assert sorted(CostItem.objects.values_list("amount", flat=True)) == [
+        Decimal("42.5"),
+        Decimal("100"),
+    ]
+
+
+@pytest.mark.django_db
+def test_upload_with_a_bad_row_lists_it_and_saves_nothing(team: Team) -> None:
+    plan(team, "100.00")
+    client = client_for(team.alice)
+    exported = client.get(url("costs:export", team) + "?kind=costs&format=csv").content
+    bad = exported.replace(b",GBP,", b",XYZ,")
+
+    response = client.post(
+        url("costs:import", team),
+        {"file": SimpleUploadedFile("costs.csv", bad, content_type="text/csv")},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was imported" in page
+    assert "Row 2, column currency" in page
+    assert CostItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_editors_may_import_but_members_may_export(team: Team) -> None:
+    assert client_for(team.olive).get(url("costs:import", team)).status_code == 403
+    exported = client_for(team.olive).get(url("costs:export", team) + "?kind=time&format=xlsx")
+    assert exported.status_code == 200
+    assert exported.content[:2] == b"PK"  # an XLSX file is a zip
+    assert client_for(team.olive).get(url("costs:export", team) + "?kind=x").status_code == 404

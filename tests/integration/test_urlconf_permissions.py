@@ -33,6 +33,7 @@ READ_ONLY = {
     "costs:activities",
     "costs:burden",
     "costs:my_record",
+    "costs:export",
 }
 ORGANISATION_MANAGE_URLS = {
     "organisations:member_add",
