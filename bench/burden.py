@@ -139,13 +139,14 @@ def run(args: argparse.Namespace, database: Path, built: Path, reuse: bool) -> N
             return rows
 
     report = queries.burden_for_organisation(organisation)
-    orm = timed(lambda: queries.burden_for_organisation(organisation), args.repeat)
-    sql = timed(hand_written, args.repeat)
-    ratio = orm.median / sql.median
-    print(
-        f"burden_for_organisation: {orm}; "
-        f"{len(report.people)} people, {len(report.warnings)} warnings"
+    people, warnings = len(report.people), len(report.warnings)
+    del report  # timed in steady state, not with a previous report still held
+    # Alternated, so that a change in the machine's load affects both sides alike.
+    orm, sql = timed_alternately(
+        lambda: queries.burden_for_organisation(organisation), hand_written, args.repeat
     )
+    ratio = orm.median / sql.median
+    print(f"burden_for_organisation: {orm}; {people} people, {warnings} warnings")
     print(f"hand-written GROUP BY:   {sql}; {len(hand_written())} groups")
     print(
         f"ratio ORM / hand-written: {ratio:.2f} "
@@ -159,6 +160,22 @@ def run(args: argparse.Namespace, database: Path, built: Path, reuse: bool) -> N
     print("query plan, hand-written:")
     explain(HAND_WRITTEN, [organisation.pk])
     busy_project(args.repeat)
+
+
+def timed_alternately(
+    first: Callable[[], object], second: Callable[[], object], repeat: int
+) -> tuple[Timings, Timings]:
+    """Time two calls in turn, `repeat` times each, after one warm-up of each."""
+    first()
+    second()
+    timings: tuple[Timings, Timings] = (Timings([], []), Timings([], []))
+    for _ in range(repeat):
+        for call, timing in zip((first, second), timings, strict=True):
+            started, processed = time.perf_counter(), time.process_time()
+            call()
+            timing.wall.append(time.perf_counter() - started)
+            timing.cpu.append(time.process_time() - processed)
+    return timings
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import BigIntegerField, F, FloatField, Func, Q, QuerySet, Sum
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Round
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
 from coproduce.catalogue.models import Stage
@@ -24,8 +28,17 @@ from coproduce.costs.models import (
 )
 from coproduce.projects.models import Project
 
-HOURS = DecimalField(max_digits=14, decimal_places=2)
-MONEY = DecimalField(max_digits=24, decimal_places=6)
+# An entry's hours, added up as plain SQL: Django would cast each partial sum of decimal
+# columns to NUMERIC on SQLite, which a million times over costs more than the sum itself.
+ENTRY_HOURS = Func(
+    F("attendance_hours"),
+    F("preparation_hours"),
+    F("administration_hours"),
+    F("follow_up_hours"),
+    template="(%(expressions)s)",
+    arg_joiner=" + ",
+    output_field=FloatField(),
+)
 PERSON_COLUMNS = (
     "pk",
     "name",
@@ -35,12 +48,6 @@ PERSON_COLUMNS = (
     "contract",
     "gender",
     "equity_consent",
-)
-ALL_HOURS = (
-    F("attendance_hours")
-    + F("preparation_hours")
-    + F("administration_hours")
-    + F("follow_up_hours")
 )
 
 
@@ -120,32 +127,7 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
     leave the database layer, for everyone who has not consented.
     """
     project_ids = projects.values("pk")
-    time: dict[int, _Time] = {}
-    for row in (
-        TimeEntry.objects.filter(project__in=project_ids)
-        .values("person_id", "currency")
-        .annotate(
-            attendance=Sum("attendance_hours"),
-            preparation=Sum("preparation_hours"),
-            administration=Sum("administration_hours"),
-            follow_up=Sum("follow_up_hours"),
-            unfunded=Sum(
-                Case(
-                    When(defrayed_by=DefrayedBy.UNFUNDED, then=ALL_HOURS),
-                    default=Value(Decimal(0)),
-                    output_field=HOURS,
-                )
-            ),
-            value=Sum("cost", output_field=MONEY),
-        )
-        .order_by()
-    ):
-        totals = time.setdefault(row["person_id"], _Time())
-        for kind in HOUR_KINDS:
-            totals.hours[kind] = totals.hours.get(kind, Decimal(0)) + (row[kind] or 0)  # type: ignore[literal-required]
-        totals.unfunded += row["unfunded"] or Decimal(0)
-        if row["currency"] and row["value"] is not None:
-            totals.value[row["currency"]] = row["value"]
+    time = _time_by_person(project_ids)
     borne: dict[int, dict[str, Decimal]] = {}
     for cost in (
         CostItem.objects.filter(
@@ -158,7 +140,10 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
         borne.setdefault(cost["bearer_person_id"], {})[cost["currency"]] = cost["total"]
     columns = PERSON_COLUMNS
     people = list(
-        Person.objects.filter(memberships__project__in=project_ids).distinct().values(*columns)
+        Person.objects.filter(memberships__project__in=project_ids)
+        .distinct()
+        .order_by()  # the analysis sorts; sorting here too costs a temporary B-tree
+        .values(*columns)
     )
     # People who logged time and have since left the projects still count.
     former = sorted(set(time) - {person["pk"] for person in people})
@@ -167,7 +152,7 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
     loads = []
     for person in people:
         consented = person["equity_consent"]
-        totals = time.get(person["pk"], _Time())
+        totals = time.get(person["pk"]) or _Time()
         loads.append(
             PersonLoad(
                 person_id=person["pk"],
@@ -177,9 +162,9 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
                 career_stage=_disclosed(person["career_stage"], consented),
                 contract=_disclosed(person["contract"], consented),
                 gender=_disclosed(person["gender"], consented),
-                hours=totals.hours,
-                unfunded_hours=totals.unfunded,
-                time_value=totals.value,
+                hours=totals.hours(),
+                unfunded_hours=totals.unfunded(),
+                time_value=totals.value(),
                 money_borne=borne.get(person["pk"], {}),
             )
         )
@@ -188,9 +173,90 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
 
 @dataclass
 class _Time:
-    hours: dict[str, Decimal] = field(default_factory=dict)
-    unfunded: Decimal = Decimal(0)
-    value: dict[str, Decimal] = field(default_factory=dict)
+    """Running sums for one person, in whole units: hundredths of an hour, millionths of the
+    currency."""
+
+    hour_units: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    unfunded_units: int = 0
+    value_units: dict[str, int] = field(default_factory=dict)
+
+    def hours(self) -> dict[str, Decimal]:
+        kinds = zip(HOUR_KINDS, self.hour_units, strict=True)
+        return {kind: Decimal(units).scaleb(-2) for kind, units in kinds if units}
+
+    def unfunded(self) -> Decimal:
+        return Decimal(self.unfunded_units).scaleb(-2)
+
+    def value(self) -> dict[str, Decimal]:
+        return {currency: Decimal(units).scaleb(-6) for currency, units in self.value_units.items()}
+
+
+def _time_by_person(project_ids: QuerySet[Project, Any]) -> dict[int, _Time]:
+    """Each person's hours by kind, unfunded hours and time value, in one aggregate query.
+
+    Grouped by project as well, in the order of the time_entry_burden index, so the database
+    reads that index alone and in order, without sorting; a person's projects add up here.
+    The database also turns each sum into a whole number of units (hundredths of an hour,
+    millionths of the currency), so the rows come back as plain integers: at a million entries
+    that is several times faster than converting every value to a Decimal on the way out. It is
+    exact: PostgreSQL sums decimals exactly; SQLite keeps them as binary doubles, and the error
+    of a double sum stays far below half a unit while the sum is below 2 ** 53 units (90
+    billion hours, 9 billion pounds), so rounding to the unit gives the exact decimal sum.
+    """
+    unfunded = Q(defrayed_by=DefrayedBy.UNFUNDED)
+
+    def units(total: Combinable, places: int) -> Cast:
+        return Cast(Round(total * 10**places), BigIntegerField())
+
+    query = (
+        TimeEntry.objects.filter(project__in=project_ids)
+        .values("project_id", "person_id", "currency")
+        .annotate(
+            attendance=units(Sum("attendance_hours"), 2),
+            preparation=units(Sum("preparation_hours"), 2),
+            administration=units(Sum("administration_hours"), 2),
+            follow_up=units(Sum("follow_up_hours"), 2),
+            unfunded=units(Sum(ENTRY_HOURS, filter=unfunded), 2),
+            value=units(Sum("cost"), 6),
+        )
+        .values_list(
+            "person_id",
+            "currency",
+            "attendance",
+            "preparation",
+            "administration",
+            "follow_up",
+            "unfunded",
+            "value",
+        )
+        .order_by()
+    )
+    sql, params = query.query.sql_with_params()
+    time: dict[int, _Time] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (
+            person_id,
+            currency,
+            attendance,
+            preparation,
+            administration,
+            follow_up,
+            *rest,
+        ) in cursor:
+            totals = time.get(person_id)
+            if totals is None:
+                totals = time[person_id] = _Time()
+            hours = totals.hour_units
+            hours[0] += attendance or 0
+            hours[1] += preparation or 0
+            hours[2] += administration or 0
+            hours[3] += follow_up or 0
+            unfunded_units, value = rest
+            totals.unfunded_units += unfunded_units or 0
+            if currency and value is not None:
+                totals.value_units[currency] = totals.value_units.get(currency, 0) + value
+    return time
 
 
 def _disclosed(value: str, consented: bool) -> str:

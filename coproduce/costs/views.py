@@ -385,7 +385,7 @@ def burden(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
             "report": report,
             "tables": [(t, charts.burden_chart(t)) for t in report.tables],
             "named": named,
-            "people_page": _list_page(request, report.people) if named else None,
+            "people_page": _list_page(request, report.people_by_hours()) if named else None,
             "parties": dict(PartyKind.choices),
         },
     )

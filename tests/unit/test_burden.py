@@ -252,12 +252,13 @@ def test_analyse_ten_people_organisation_without_name_is_none() -> None:
     assert row(table(report, "party"), "researcher").label == "researcher"
 
 
-def test_analyse_orders_people_by_hours_then_name() -> None:
+def test_report_lists_people_by_hours_then_name() -> None:
     loads = [person(3, "1"), person(1, "5"), person(2, "5"), person(4, "0")]
 
     report = analyse(loads, threshold=3, warning_ratio=DEFAULT_RATIO)
 
-    assert [p.person_id for p in report.people] == [1, 2, 3, 4]
+    assert [p.person_id for p in report.people_by_hours()] == [1, 2, 3, 4]
+    assert [p.person_id for p in report.people] == [3, 1, 2, 4]  # as given
 
 
 def test_analyse_with_no_hours_has_no_ratios() -> None:
