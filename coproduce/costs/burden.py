@@ -251,8 +251,8 @@ DIMENSIONS = (
         "Career stage",
         key=lambda p: CAREER.get(p.career_stage, NOT_DISCLOSED),
         categories=(
-            ("junior", "Doctoral and early career"),
-            ("established", "Mid career and senior"),
+            ("junior", "Doctoral and early-career people"),
+            ("established", "Mid-career and senior people"),
             (NOT_DISCLOSED, "Not disclosed"),
         ),
         sensitive=True,
@@ -262,9 +262,9 @@ DIMENSIONS = (
         "Contract",
         key=lambda p: CONTRACT.get(p.contract, NOT_DISCLOSED),
         categories=(
-            ("non_permanent", "Fixed term or casual"),
-            ("permanent", "Permanent or tenured"),
-            ("unpaid", "Unpaid or not employed"),
+            ("non_permanent", "People on fixed-term or casual contracts"),
+            ("permanent", "People on permanent contracts"),
+            ("unpaid", "People unpaid or not employed"),
             (NOT_DISCLOSED, "Not disclosed"),
         ),
         sensitive=True,

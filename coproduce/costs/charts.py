@@ -411,7 +411,7 @@ def _base_spec(values: Sequence[Mapping[str, object]]) -> Spec:
         "height": {"step": 28},
         # The whole drawing, labels included, is WIDTH wide; pages scale it down with CSS.
         "autosize": {"type": "fit-x", "contains": "padding"},
-        "padding": {"left": 16, "right": 8, "top": 8, "bottom": 8},
+        "padding": {"left": 40, "right": 8, "top": 8, "bottom": 8},
         "data": {"values": list(values)},
         "config": {
             # The page names the chart through its caption; no per-mark ARIA labels.

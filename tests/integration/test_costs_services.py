@@ -1281,7 +1281,7 @@ def test_burden_for_project_warns_when_juniors_carry_the_work(twelve: Team) -> N
     # Assert: (60 / 72) / (6 / 12) = 5/3.
     assert len(report.people) == 12
     (warning,) = report.warnings
-    assert (warning.dimension, warning.group) == ("Career stage", "Doctoral and early career")
+    assert (warning.dimension, warning.group) == ("Career stage", "Doctoral and early-career people")
     assert warning.ratio == Fraction(5, 3)
     assert (warning.hours_share, warning.people_share) == (Fraction(5, 6), Fraction(1, 2))
     assert (warning.people, warning.hours) == (6, Decimal(60))

@@ -29,8 +29,8 @@ from coproduce.projects.models import Membership, Project
 
 IMBALANCED = "Shaping crisis care together"
 WATCHED_GROUPS = {
-    "Doctoral and early career",
-    "Fixed term or casual",
+    "Doctoral and early-career people",
+    "People on fixed-term or casual contracts",
     "Women and non-binary people",
 }
 

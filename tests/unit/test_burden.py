@@ -51,8 +51,8 @@ CATEGORIES = {
     "gender": {"women_non_binary", "men", NOT_DISCLOSED},
 }
 WATCHED = {
-    ("career_stage", "junior"): ("Career stage", "Doctoral and early career"),
-    ("contract", "non_permanent"): ("Contract", "Fixed term or casual"),
+    ("career_stage", "junior"): ("Career stage", "Doctoral and early-career people"),
+    ("contract", "non_permanent"): ("Contract", "People on fixed-term or casual contracts"),
     ("gender", "women_non_binary"): ("Gender", "Women and non-binary people"),
 }
 NOT_DISCLOSED_LABELS = {
@@ -569,8 +569,8 @@ def watched_pair(
 
 
 ATTRIBUTES = [
-    ("career_stage", "doctoral", "senior", ("Career stage", "Doctoral and early career")),
-    ("contract", "casual", "permanent", ("Contract", "Fixed term or casual")),
+    ("career_stage", "doctoral", "senior", ("Career stage", "Doctoral and early-career people")),
+    ("contract", "casual", "permanent", ("Contract", "People on fixed-term or casual contracts")),
     ("gender", "non_binary", "man", ("Gender", "Women and non-binary people")),
 ]
 
