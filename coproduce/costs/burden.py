@@ -203,6 +203,12 @@ def _table(groups: Mapping[str, _Group], dimension: Dimension, threshold: int) -
     total_people = sum(group.people for group in groups.values())
     total_hours = sum((group.hours for group in groups.values()), Decimal(0))
     hidden = suppressed_groups({code: g.people for code, g in groups.items()}, threshold)
+    if dimension.sensitive and any(
+        g.people == total_people > 0 for code, g in groups.items() if code not in hidden
+    ):
+        # One shown group holding everyone tells each person's answer to anyone who can see
+        # who is in the team: hide the whole table.
+        hidden = frozenset(groups)
     rows = []
     for code, group in groups.items():
         label = labels.get(code, code)

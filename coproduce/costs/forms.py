@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, Person
 from coproduce.catalogue.models import Stage
@@ -45,11 +46,11 @@ def hours_field(label: str, **kwargs: Any) -> forms.DecimalField:
     )
 
 
-def money_field(label: str, **kwargs: Any) -> forms.DecimalField:
+def money_field(label: str, places: int = 2, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
-        max_digits=14,
-        decimal_places=2,
+        max_digits=12 + places,
+        decimal_places=places,
         validators=NOT_NEGATIVE,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
         **kwargs,
@@ -70,10 +71,10 @@ class CurrencyField(forms.CharField):
         return code
 
 
-def members(project: Project) -> forms.ModelChoiceField[Person]:
-    return forms.ModelChoiceField(
-        queryset=Person.objects.filter(memberships__project=project).order_by("name"),
-        required=False,
+def _plain(amount: Decimal) -> Decimal:
+    """75.0000 as 75.00: the stored places, without the trailing zeros past the penny."""
+    return (
+        amount.quantize(Decimal("0.01")) if amount == amount.quantize(Decimal("0.01")) else amount
     )
 
 
@@ -100,13 +101,22 @@ class CostItemForm(forms.Form):
     )
     date = forms.DateField(required=False, widget=DATE, help_text="Required for actual costs.")
     currency = CurrencyField()
-    amount = money_field("Amount", required=False, help_text="Or give hours and a rate below.")
+    # Four places, as stored: an imported amount such as 10.1250 can be edited as it is.
+    amount = money_field(
+        "Amount", places=4, required=False, help_text="Or give hours and a rate below."
+    )
     hours = hours_field("Hours")
     rate = money_field("Hourly rate", required=False)
+    confirmed = forms.BooleanField(
+        required=False,
+        label="For a payment to a contributor: I have checked with them that it will not harm "
+        "their benefits",
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
+        self.payment_confirmed = False
         people = Person.objects.filter(memberships__project=project).order_by("name")
         self.people = {str(p.pk): p for p in people}
         self.organisations = {str(o.pk): o for o in project_organisations(project)}
@@ -130,7 +140,7 @@ class CostItemForm(forms.Form):
             bearer=bearer,
             date=item.date,
             currency=item.currency,
-            amount=None if item.hours is not None else item.amount,
+            amount=None if item.hours is not None else _plain(item.amount),
             hours=item.hours,
             rate=item.rate,
         )
@@ -138,6 +148,8 @@ class CostItemForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Not for the service: the view's payment check reads it.
+        self.payment_confirmed = bool(data.pop("confirmed", False))
         kind, _, key = str(data.pop("bearer", "")).partition(":")
         data["bearer_person"] = self.people.get(key) if kind == "person" else None
         data["bearer_organisation"] = self.organisations.get(key) if kind == "org" else None
@@ -196,8 +208,12 @@ class PaymentForm(forms.Form):
         if data.get("amount") is None:
             if rate is None or not units:
                 raise ValidationError("Give the amount, or choose a rate and a number of units.")
+            if data.get("currency") and data["currency"] != rate.currency:
+                raise ValidationError(
+                    f"The rate is in {rate.currency} but the payment is in {data['currency']}: "
+                    "choose a rate in the payment's currency, or give the amount."
+                )
             data["amount"] = rate.amount * units
-            data["currency"] = rate.currency
         return data
 
 
@@ -215,8 +231,17 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organiser"] = members(project)
-        self.fields["organiser"].empty_label = "Nobody in particular"  # type: ignore[attr-defined]
+        current = self.initial.get("organiser")
+        # A past activity keeps its organiser even if they have since left the project.
+        self.fields["organiser"] = forms.ModelChoiceField(
+            queryset=Person.objects.filter(
+                Q(memberships__project=project) | Q(pk=getattr(current, "pk", None))
+            )
+            .distinct()
+            .order_by("name"),
+            required=False,
+            empty_label="Nobody in particular",
+        )
 
 
 class AttendeeForm(forms.Form):

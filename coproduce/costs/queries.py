@@ -145,8 +145,8 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
         .order_by()  # the analysis sorts; sorting here too costs a temporary B-tree
         .values(*columns)
     )
-    # People who logged time and have since left the projects still count.
-    former = sorted(set(time) - {person["pk"] for person in people})
+    # People who logged time or bore costs and have since left the projects still count.
+    former = sorted((set(time) | set(borne)) - {person["pk"] for person in people})
     for start in range(0, len(former), 500):
         people += Person.objects.filter(pk__in=former[start : start + 500]).values(*columns)
     loads = []

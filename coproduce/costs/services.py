@@ -295,19 +295,25 @@ def activity_save(
     are no longer listed lose their entry for this activity."""
     lock_project(project.pk)
     terms = costing(project)
+    # People who took part and have since left the project keep their time at it.
+    logged = set(activity.time_entries.values_list("person_id", flat=True)) if activity else set()
     errors: list[str] = []
     seen: set[int] = set()
     for attendee in attendees:
         if attendee.person.pk in seen:
             errors.append(f"{attendee.person} is listed twice.")
         seen.add(attendee.person.pk)
-        if attendee.person.pk not in terms:
+        if attendee.person.pk not in terms and attendee.person.pk not in logged:
             errors.append(f"{attendee.person} is not a member of this project.")
         if attendee.hours <= 0:
             errors.append(f"Give {attendee.person} some hours, or leave them out.")
     if not attendees:
         errors.append("Add at least one attendee with their hours.")
-    if organiser is not None and organiser.pk not in terms:
+    if (
+        organiser is not None
+        and organiser.pk not in terms
+        and (activity is None or organiser.pk != activity.organiser_id)
+    ):
         raise ValidationError({"organiser": "The organiser must be a member of this project."})
     if errors:
         raise ValidationError({"__all__": errors})

@@ -64,6 +64,8 @@ MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_PROBLEMS_LISTED = 100
 BATCH_SIZE = 2_000
+# Digits before the point that a cost item's amount can hold (15 in all, 4 after the point).
+AMOUNT_WHOLE_DIGITS = 15 - 4
 PROGRESS_EVERY = 1_000
 # Excel holds numbers as binary floating point, exact to 15 significant digits. Longer
 # amounts are exported as text so that they come back exactly.
@@ -1018,7 +1020,7 @@ class _CostChecker(_Checker):
                 f"{_plain(amount)} is not hours x rate ({_plain(hours)} x {_plain(rate)} = "
                 f"{_plain(product)}). Leave the amount empty, or make it match.",
             )
-        elif product.adjusted() >= 14:
+        elif product.adjusted() >= AMOUNT_WHOLE_DIGITS:
             self.fail("amount", f"Hours x rate is {_plain(product)}, too large to store.")
         return product
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -116,13 +116,47 @@ def cost_item_edit(
 ) -> HttpResponse:
     item = get_object_or_404(CostItem, project=project, pk=item_id)
     form = CostItemForm(form_data(request), project=project, initial=CostItemForm.initial_for(item))
+    warnings = _payment_edit_warnings(request, form, project, item)
     save = partial(services.cost_item_update, by=request.user, item=item)
-    if submit(request, form, save) is not None:
+    if not warnings and submit(request, form, save) is not None:
         messages.success(request, "Cost saved.")
         return redirect("costs:budget", project_id=project.pk)
     return render(
-        request, "costs/cost_item_form.html", {"project": project, "form": form, "item": item}
+        request,
+        "costs/cost_item_form.html",
+        {"project": project, "form": form, "item": item, "warnings": warnings},
     )
+
+
+def _payment_edit_warnings(
+    request: AuthenticatedHttpRequest, form: CostItemForm, project: Project, item: CostItem
+) -> list[queries.ThresholdWarning]:
+    """A changed contributor payment is checked against the thresholds as a new one is; the
+    payer confirms before it is saved."""
+    if request.method != "POST" or not form.is_valid():
+        return []
+    data = form.cleaned_data
+    payee = data.get("payee") or item.payee
+    if (
+        data["category"] != CostCategory.CONTRIBUTOR_PAYMENT
+        or data["status"] != CostStatus.ACTUAL
+        or payee is None
+        or data["date"] is None
+        or form.payment_confirmed
+    ):
+        return []
+    amount = data["amount"] if data["amount"] is not None else data["hours"] * data["rate"]
+    warnings = queries.payment_warnings(
+        organisation=project.organisation_id,
+        payee=payee,
+        day=data["date"],
+        amount=amount,
+        currency=data["currency"],
+        excluding=item,
+    )
+    if warnings:
+        form.add_error("confirmed", "Tick this to save the payment anyway.")
+    return warnings
 
 
 @require_POST
@@ -221,8 +255,13 @@ def _activity_form(
     request: AuthenticatedHttpRequest, project: Project, activity: Activity | None
 ) -> HttpResponse:
     """One form for the activity and every member's hours at it: tick who came."""
-    people = list(Person.objects.filter(memberships__project=project).order_by("name"))
     entries = {e.person_id: e for e in activity.time_entries.all()} if activity else {}
+    # Everyone in the project, and anyone who took part and has since left.
+    people = list(
+        Person.objects.filter(Q(memberships__project=project) | Q(pk__in=list(entries)))
+        .distinct()
+        .order_by("name", "pk")
+    )
     initial = {"stage": project.current_stage, "date": datetime.date.today()}
     if activity is not None:
         initial = {
@@ -328,9 +367,10 @@ def time_entry_add(request: AuthenticatedHttpRequest, project: Project) -> HttpR
     return render(request, "costs/time_entry_form.html", {"project": project, "form": form})
 
 
-@require_project_permission(Permission.PROJECT_VIEW)
+@require_project_permission(Permission.COSTS_EDIT)
 def export_file(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
-    """Download the project's cost items or time as CSV or XLSX, in the import format."""
+    """Download the project's cost items or time as CSV or XLSX, in the import format. For
+    editors only: the files name each person with their hours and payments."""
     kind = request.GET.get("kind", "costs")
     file_format = request.GET.get("format", "csv")
     if kind not in ("costs", "time") or file_format not in ("csv", "xlsx"):

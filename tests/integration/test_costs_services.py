@@ -1281,7 +1281,10 @@ def test_burden_for_project_warns_when_juniors_carry_the_work(twelve: Team) -> N
     # Assert: (60 / 72) / (6 / 12) = 5/3.
     assert len(report.people) == 12
     (warning,) = report.warnings
-    assert (warning.dimension, warning.group) == ("Career stage", "Doctoral and early-career people")
+    assert (warning.dimension, warning.group) == (
+        "Career stage",
+        "Doctoral and early-career people",
+    )
     assert warning.ratio == Fraction(5, 3)
     assert (warning.hours_share, warning.people_share) == (Fraction(5, 6), Fraction(1, 2))
     assert (warning.people, warning.hours) == (6, Decimal(60))
@@ -1321,3 +1324,58 @@ def test_burden_for_project_uses_the_host_warning_ratio(twelve: Team) -> None:
 
     assert report.warning_ratio == Decimal("1.67")
     assert report.warnings == []  # 5/3 is 1.666...
+
+
+@pytest.mark.django_db
+def test_activity_edit_keeps_the_time_of_someone_who_has_left(team: Team) -> None:
+    activity = activity_save(
+        by=team.alice,
+        project=team.project,
+        kind="workshop",
+        title="Workshop",
+        date=ON_THE_DAY,
+        stage=stage(1),
+        attendees=[
+            AttendeeTime(person=team.paula.person, attendance_hours=Decimal(3)),
+            AttendeeTime(person=team.carol.person, attendance_hours=Decimal(2)),
+        ],
+    )
+    membership_remove(by=team.alice, membership=membership(team, team.paula))
+
+    activity_save(
+        by=team.alice,
+        project=team.project,
+        activity=activity,
+        kind="workshop",
+        title="Workshop, renamed",
+        date=ON_THE_DAY,
+        stage=stage(1),
+        attendees=[
+            AttendeeTime(person=team.paula.person, attendance_hours=Decimal(3)),
+            AttendeeTime(person=team.carol.person, attendance_hours=Decimal(2)),
+        ],
+    )
+
+    assert set(activity.time_entries.values_list("person_id", flat=True)) == {
+        team.paula.person.pk,
+        team.carol.person.pk,
+    }
+
+
+@pytest.mark.django_db
+def test_burden_counts_a_former_member_who_only_bore_costs(team: Team) -> None:
+    cost_item_create(
+        **cost_fields(
+            team,
+            status="actual",
+            date=ON_THE_DAY,
+            bearer_person=team.paula.person,
+            bearer_organisation=None,
+        )
+    )
+    membership_remove(by=team.alice, membership=membership(team, team.paula))
+
+    report = queries.burden_for_project(team.project)
+
+    paula = load_of(report, team.paula.person)
+    assert paula.money_borne == {"GBP": Decimal("120.00")}

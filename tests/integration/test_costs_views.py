@@ -413,9 +413,121 @@ def test_upload_with_a_bad_row_lists_it_and_saves_nothing(team: Team) -> None:
 
 
 @pytest.mark.django_db
-def test_only_editors_may_import_but_members_may_export(team: Team) -> None:
+def test_only_editors_may_import_and_export(team: Team) -> None:
+    # The files name each person with their hours and payments.
     assert client_for(team.olive).get(url("costs:import", team)).status_code == 403
-    exported = client_for(team.olive).get(url("costs:export", team) + "?kind=time&format=xlsx")
+    time_file = url("costs:export", team) + "?kind=time&format=xlsx"
+    assert client_for(team.carol).get(time_file).status_code == 403
+    exported = client_for(team.bob).get(time_file)
     assert exported.status_code == 200
     assert exported.content[:2] == b"PK"  # an XLSX file is a zip
-    assert client_for(team.olive).get(url("costs:export", team) + "?kind=x").status_code == 404
+    assert client_for(team.bob).get(url("costs:export", team) + "?kind=x").status_code == 404
+
+
+@pytest.mark.django_db
+def test_members_who_do_not_log_time_see_only_their_own_hours(team: Team) -> None:
+    activity_save(
+        by=team.alice,
+        project=team.project,
+        kind="meeting",
+        title="Advisory group",
+        date=datetime.date(2026, 4, 2),
+        stage=team.project.current_stage,
+        attendees=[
+            AttendeeTime(person=team.carol.person, attendance_hours=Decimal("2.25")),
+            AttendeeTime(person=team.paula.person, attendance_hours=Decimal("3.75")),
+        ],
+    )
+
+    carol = client_for(team.carol).get(url("costs:activities", team)).content.decode()
+    budget = client_for(team.carol).get(url("costs:budget", team)).content.decode()
+
+    assert "2.25" in carol and "Paula Partner" in carol
+    assert "3.75" not in carol
+    assert "By who bears it" not in budget
+
+
+@pytest.mark.django_db
+def test_cost_item_with_four_places_can_be_edited_as_it_is(team: Team) -> None:
+    item = plan(team, "10.1250")
+    client = client_for(team.alice)
+    page = client.get(url("costs:cost_item_edit", team, item_id=item.pk))
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["stage"] = item.stage_id
+
+    response = client.post(url("costs:cost_item_edit", team, item_id=item.pk), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    item.refresh_from_db()
+    assert item.amount == Decimal("10.125")
+
+
+@pytest.mark.django_db
+def test_editing_a_payment_past_a_threshold_needs_confirmation(team: Team) -> None:
+    PaymentThreshold.objects.create(
+        organisation=team.organisation,
+        name="Test weekly limit",
+        period="week",
+        amount=Decimal("50.00"),
+        currency="GBP",
+        valid_from=datetime.date(2020, 1, 1),
+        source="Test",
+    )
+    payment = cost_item_create(
+        by=team.alice,
+        project=team.project,
+        status="actual",
+        category="contributor_payment",
+        stage=team.project.current_stage,
+        description="Reading group fee",
+        defrayed_by="project_budget",
+        currency="GBP",
+        bearer_organisation=team.organisation,
+        payee=team.carol.person,
+        date=datetime.date(2026, 4, 2),
+        amount=Decimal("25.00"),
+    )
+    form = {
+        "status": "actual",
+        "category": "contributor_payment",
+        "stage": team.project.current_stage.pk,
+        "description": "Reading group fee",
+        "bearer": f"org:{team.organisation.pk}",
+        "defrayed_by": "project_budget",
+        "date": "2026-04-02",
+        "currency": "GBP",
+        "amount": "500.00",
+    }
+    client = client_for(team.alice)
+    edit = url("costs:cost_item_edit", team, item_id=payment.pk)
+
+    first = client.post(edit, form)
+
+    assert first.status_code == 200
+    assert "past the Test weekly limit" in first.content.decode()
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("25.00")
+    assert client.post(edit, {**form, "confirmed": "on"}).status_code == 302
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("500.00")
+
+
+@pytest.mark.django_db
+def test_payment_rate_in_another_currency_is_refused(team: Team) -> None:
+    half_day = Rate.objects.get(code="nihr-half-day-2024")
+    response = client_for(team.alice).post(
+        url("costs:payment_add", team),
+        {
+            "payee": team.carol.person.pk,
+            "date": "2026-05-06",
+            "stage": team.project.current_stage.pk,
+            "description": "Two workshops",
+            "rate": half_day.pk,
+            "units": "2",
+            "currency": "EUR",
+            "defrayed_by": "project_budget",
+        },
+    )
+    assert "The rate is in GBP but the payment is in EUR" in response.content.decode()
+    assert CostItem.objects.count() == 0

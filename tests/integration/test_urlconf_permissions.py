@@ -33,7 +33,6 @@ READ_ONLY = {
     "costs:activities",
     "costs:burden",
     "costs:my_record",
-    "costs:export",
 }
 ORGANISATION_MANAGE_URLS = {
     "organisations:member_add",

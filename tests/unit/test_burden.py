@@ -697,3 +697,18 @@ def test_analyse_accepts_a_threshold_of_three() -> None:
 
     assert report.threshold == 3
     assert all(t.threshold == 3 for t in report.tables)
+
+
+def test_a_sensitive_table_where_one_group_holds_everyone_is_hidden_whole() -> None:
+    # Six people, all consented and all early career: showing "6 of 6" would tell anyone who
+    # can see the team that each of them is early career.
+    loads = [person(i, "4", career_stage="early") for i in range(1, 7)]
+
+    report = analyse(loads, threshold=5, warning_ratio=DEFAULT_RATIO)
+
+    career = table(report, "career_stage")
+    assert all(r.suppressed for r in career.rows)
+    assert career.people == 6
+    assert report.warnings == []
+    # The open dimensions are not hidden for it: everyone is a researcher, as the team page says.
+    assert not row(table(report, "party"), "researcher").suppressed
