@@ -227,6 +227,12 @@ class TimeCosting:
     payer: str
     rate: Rate | None = None
 
+    def priced(self, hours: Decimal) -> tuple[Decimal | None, str, Decimal | None]:
+        """(hourly rate, currency, cost) for a time entry of `hours`."""
+        if self.rate is None:
+            return None, "", None
+        return self.rate.hourly, self.rate.currency, self.cost(hours)
+
     def cost(self, hours: Decimal) -> Decimal | None:
         """Hours at the card's rate, from the rate as written (£75 a half day of 3.5 hours, not
         a rounded hourly figure), exact to the 6 places a time entry keeps."""
@@ -268,12 +274,8 @@ def time_entry_for(
         raise ValidationError({"person": "Time can only be logged for members of this project."})
     costing_ = terms[person_id]
     entry = TimeEntry(project=project, person_id=person_id, **fields)
-    if not entry.defrayed_by:
-        entry.defrayed_by = costing_.payer
-    if costing_.rate is not None:
-        entry.rate = costing_.rate.hourly
-        entry.currency = costing_.rate.currency
-        entry.cost = costing_.cost(entry.hours)
+    entry.defrayed_by = entry.defrayed_by or costing_.payer
+    entry.rate, entry.currency, entry.cost = costing_.priced(entry.hours)
     return entry
 
 

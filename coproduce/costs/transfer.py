@@ -1289,15 +1289,22 @@ class _TimeWriter(_Writer):
 
     def row(self, values: dict[str, Any]) -> dict[str, Any]:
         activity = values.pop("activity")
-        # Costed as time logged in the browser is: the member's terms when the entry is made.
-        entry = services.time_entry_for(
-            project=self.project,
-            terms=self.terms,
-            activity_id=self.activity_ids[activity] if activity is not None else None,
-            created_by_id=self.by.pk,
-            **values,
+        # Costed as time logged in the browser is (services.time_entry_for): the member's terms
+        # when the entry is made. Without building a model object, which at 100,000 rows is
+        # a large share of the import's time.
+        costing = self.terms[values["person_id"]]
+        hours = (
+            values["attendance_hours"]
+            + values["preparation_hours"]
+            + values["administration_hours"]
+            + values["follow_up_hours"]
         )
-        return entry.__dict__
+        values["rate"], values["currency"], values["cost"] = costing.priced(hours)
+        values["defrayed_by"] = values.get("defrayed_by") or costing.payer
+        values["project_id"] = self.project.pk
+        values["activity_id"] = self.activity_ids[activity] if activity is not None else None
+        values["created_by_id"] = self.by.pk
+        return values
 
     def result(self, rows: int) -> ImportResult:
         return ImportResult(
