@@ -43,7 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
         run(args, workdir)
     if not args.quick:
-        for module in ("bench.burden", "bench.costs_import"):
+        for module in ("bench.burden", "bench.costs_import", "bench.simulation"):
             print(f"\n== {module} ==", flush=True)
             subprocess.run([sys.executable, "-m", module], check=True)
 
