@@ -4,9 +4,10 @@ Prints, for the largest demo project, the median and 95th percentile server time
 project overview, the involvement grid and the costs pages with 5,000 time entries (Django
 test client, no network), and the number of queries each page runs. Then runs the burden
 benchmark (bench/burden.py: 2,000 projects, 1,000,000 time entries, against a hand-written
-GROUP BY) and the import benchmark (bench/costs_import.py: 100,000 CSV rows), each in its own
-process and database. Options: --projects N synthetic projects, --members M per project,
---repeat R requests per page, --quick to skip the two large benchmarks.
+GROUP BY), the import benchmark (bench/costs_import.py: 100,000 CSV rows) and the forecast
+benchmark (bench/simulation.py: 100,000 iterations x 7 stages x 100 risks), each in its own
+process. Options: --projects N synthetic projects, --members M per project, --repeat R
+requests per page, --quick to skip the three large benchmarks.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--entries", type=int, default=5000)
-    parser.add_argument("--quick", action="store_true", help="skip the burden and import runs")
+    parser.add_argument("--quick", action="store_true", help="skip the large runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
         run(args, workdir)
