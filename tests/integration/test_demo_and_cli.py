@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from pytest_django import DjangoDbBlocker
 from pytest_django.asserts import assertRedirects
 
 from coproduce.accounts.models import Organisation, Person, User
@@ -82,52 +83,59 @@ def fingerprint_of_a_rolled_back_load(load: Callable[[], object]) -> dict[str, A
 # The demo command
 
 
-@pytest.mark.django_db
-def test_demo_creates_a_portfolio_at_several_stages() -> None:
-    output = run_demo()
-
-    assert "Loaded the demo portfolio." in output
-    assert Project.objects.count() >= 4
-    assert Project.objects.values("current_stage").distinct().count() >= 3
-    assert Person.objects.count() >= 30
-    assert all(
-        Membership.objects.filter(project=p, role="lead").exists() for p in Project.objects.all()
-    )
-
-
-@pytest.mark.django_db
-def test_demo_lead_can_sign_in_with_the_demo_password() -> None:
-    run_demo()
-    client = Client()
-
-    response = client.post(
-        reverse("accounts:login"), {"username": DEMO_LEAD_EMAIL, "password": DEMO_PASSWORD}
-    )
-
-    assertRedirects(response, reverse("projects:list"))
-    listing = client.get(reverse("projects:list"))
-    assert {p.title for p in listing.context["page"]} >= {"Shaping crisis care together"}
+@pytest.fixture(scope="class")
+def demo_output(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """What `coproduce demo` printed, with its portfolio loaded once for the class and rolled
+    back after it (loading it writes hundreds of records through the services, which takes
+    seconds). Each test runs in a savepoint inside this transaction."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        yield run_demo()
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
-def test_demo_run_twice_changes_nothing() -> None:
-    run_demo()
-    before = counts()
+class TestDemoCommand:
+    def test_demo_creates_a_portfolio_at_several_stages(self, demo_output: str) -> None:
+        assert "Loaded the demo portfolio." in demo_output
+        assert Project.objects.count() >= 4
+        assert Project.objects.values("current_stage").distinct().count() >= 3
+        assert Person.objects.count() >= 30
+        assert all(
+            Membership.objects.filter(project=p, role="lead").exists()
+            for p in Project.objects.all()
+        )
 
-    output = run_demo()
+    def test_demo_lead_can_sign_in_with_the_demo_password(self, demo_output: str) -> None:
+        client = Client()
 
-    assert "already loaded" in output
-    assert counts() == before
+        response = client.post(
+            reverse("accounts:login"), {"username": DEMO_LEAD_EMAIL, "password": DEMO_PASSWORD}
+        )
 
+        assertRedirects(response, reverse("projects:list"))
+        listing = client.get(reverse("projects:list"))
+        assert {p.title for p in listing.context["page"]} >= {"Shaping crisis care together"}
 
-@pytest.mark.django_db
-def test_demo_portfolio_is_the_declared_people_and_projects() -> None:
-    run_demo()
+    def test_demo_run_twice_changes_nothing(self, demo_output: str) -> None:
+        before = counts()
 
-    assert sorted(Project.objects.values_list("title", flat=True)) == sorted(
-        spec.title for spec in PROJECTS
-    )
-    assert sorted(Person.objects.values_list("name", flat=True)) == sorted(row[0] for row in PEOPLE)
+        output = run_demo()
+
+        assert "already loaded" in output
+        assert counts() == before
+
+    def test_demo_portfolio_is_the_declared_people_and_projects(self, demo_output: str) -> None:
+        assert sorted(Project.objects.values_list("title", flat=True)) == sorted(
+            spec.title for spec in PROJECTS
+        )
+        assert sorted(Person.objects.values_list("name", flat=True)) == sorted(
+            row[0] for row in PEOPLE
+        )
 
 
 @pytest.mark.django_db
