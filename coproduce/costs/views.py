@@ -54,7 +54,9 @@ PAGE_SIZE = 50
 ACTIVITIES_PER_PAGE = 20  # each shows every attendee's hours
 
 
-def _page(request: AuthenticatedHttpRequest, items: QuerySet[Any], size: int = PAGE_SIZE) -> Any:
+def _page(
+    request: AuthenticatedHttpRequest, items: QuerySet[Any] | list[Any], size: int = PAGE_SIZE
+) -> Any:
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
@@ -425,14 +427,10 @@ def burden(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
             "report": report,
             "tables": [(t, charts.burden_chart(t)) for t in report.tables],
             "named": named,
-            "people_page": _list_page(request, report.people_by_hours()) if named else None,
+            "people_page": _page(request, report.people_by_hours()) if named else None,
             "parties": dict(PartyKind.choices),
         },
     )
-
-
-def _list_page(request: AuthenticatedHttpRequest, rows: list[Any]) -> Any:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
