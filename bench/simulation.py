@@ -32,7 +32,7 @@ def inputs() -> tuple[list[StageInput], list[RiskInput]]:
         risks.append(
             RiskInput(
                 f"Risk {n + 1}",
-                n % 7,
+                f"Stage {n % 7 + 1}",
                 float(rng.uniform(0.05, 0.6)),
                 ThreePoint(low, low + 1, low + 4),
                 ThreePoint(100 * low, 100 * low + 200, 100 * low + 900),

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
+    "django_tasks_db",
     "coproduce.core",
     "coproduce.audit",
     "coproduce.accounts",
@@ -71,7 +72,12 @@ INSTALLED_APPS = [
     "coproduce.projects",
     "coproduce.planning",
     "coproduce.costs",
+    "coproduce.risks",
 ]
+
+# Long work (big forecasts) runs in the background: tasks are rows in the database, run by
+# `coproduce db_worker`, which `make demo` starts beside the site.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -8,5 +8,6 @@ urlpatterns = [
     path("projects/", include("coproduce.projects.urls")),
     path("projects/<int:project_id>/", include("coproduce.planning.urls")),
     path("projects/<int:project_id>/", include("coproduce.costs.urls")),
+    path("projects/<int:project_id>/", include("coproduce.risks.urls")),
     path("organisations/<int:organisation_id>/", include("coproduce.costs.organisation_urls")),
 ]

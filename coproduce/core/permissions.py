@@ -38,6 +38,7 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     COSTS_EDIT = "costs.edit"
     BURDEN_NAMED = "burden.named"
+    RISKS_EDIT = "risks.edit"
     EQUITY_VIEW = "equity.view"
     EQUITY_EDIT = "equity.edit"
     ORGANISATION_VIEW = "organisation.view"
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUDIT_VIEW,
             P.COSTS_EDIT,
             P.BURDEN_NAMED,
+            P.RISKS_EDIT,
         }
     ),
     ProjectRole.RESEARCHER: frozenset(
@@ -69,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
             P.COSTS_EDIT,
+            P.RISKS_EDIT,
         }
     ),
     ProjectRole.COORDINATOR: frozenset(
@@ -81,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUDIT_VIEW,
             P.COSTS_EDIT,
             P.BURDEN_NAMED,
+            P.RISKS_EDIT,
         }
     ),
     ProjectRole.PARTNER: frozenset({P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}),

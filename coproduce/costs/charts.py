@@ -166,10 +166,10 @@ def budget_chart(budget: CurrencyBudget, stage_names: Mapping[int, str]) -> Char
     amount_scale: dict[str, object] = {"zero": True}
     if overspends and largest > 0:
         amount_scale["domainMax"] = float(largest) * 1.35  # room for the "over" annotations
-    spec = _base_spec(values)
+    spec = base_spec(values)
     spec["height"] = {"step": 20}  # each of the pair of bars in a stage
     spec["encoding"] = {
-        "y": _category_axis("stage"),
+        "y": category_axis("stage"),
         "yOffset": {"field": "measure", "type": "nominal", "sort": [PLANNED, ACTUAL]},
         "x": {
             "field": "amount",
@@ -241,8 +241,8 @@ def burden_chart(table: GroupTable) -> Chart:
         for row in table.rows
     ]
     largest = max((float(row.ratio) for row in shown if row.ratio is not None), default=0.0)
-    group = _category_axis("group")
-    spec = _base_spec(values)
+    group = category_axis("group")
+    spec = base_spec(values)
     spec["encoding"] = {
         "x": {
             "field": "ratio",
@@ -303,9 +303,9 @@ def person_hours_chart(load: PersonLoad) -> Chart:
         for kind, amount in hours.items()
     ]
     largest = float(max(hours.values(), default=Decimal(0)))
-    spec = _base_spec(values)
+    spec = base_spec(values)
     spec["encoding"] = {
-        "y": _category_axis("kind"),
+        "y": category_axis("kind"),
         "x": {
             "field": "hours",
             "type": "quantitative",
@@ -404,7 +404,7 @@ def _hours_description(name: str, hours: Mapping[str, Decimal], total: Decimal) 
 # Shared pieces
 
 
-def _base_spec(values: Sequence[Mapping[str, object]]) -> Spec:
+def base_spec(values: Sequence[Mapping[str, object]]) -> Spec:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": WIDTH,
@@ -432,7 +432,7 @@ def _base_spec(values: Sequence[Mapping[str, object]]) -> Spec:
     }
 
 
-def _category_axis(field: str) -> dict[str, object]:
+def category_axis(field: str) -> dict[str, object]:
     return {
         "field": field,
         "type": "nominal",

@@ -20,7 +20,8 @@ class ProjectForm(forms.ModelForm[Project]):
     current_stage = StageChoiceField(
         queryset=Stage.objects.all(),
         empty_label=None,
-        help_text="Where the study is now. You can change this as it moves on.",
+        help_text="Where the study is now. Later it moves on through a stage gate, which "
+        "reviews the open risks of the stage it leaves.",
     )
 
     class Meta:
@@ -56,6 +57,9 @@ class ProjectForm(forms.ModelForm[Project]):
             )
         for name in self.OPTIONAL:
             self.fields[name].required = False
+        if self.instance.pk:
+            # A project moves on only through its stage gate (risks:stage_gate).
+            del self.fields["current_stage"]
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["organisation"].help_text = (
             "The organisation that hosts the study. You can choose any you are a member of."

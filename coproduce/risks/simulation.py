@@ -26,7 +26,7 @@ Method (also the reference for the forecast page of issue 5, still to come):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,7 +79,7 @@ class StageInput:
 @dataclass(frozen=True)
 class RiskInput:
     name: str
-    stage: int  # index into the stages
+    stage: str  # the stage it belongs to, for the register and reports; it need not be estimated
     probability: float
     delay: ThreePoint
     cost: ThreePoint
@@ -118,8 +118,6 @@ def check_inputs(stages: Sequence[StageInput], risks: Sequence[RiskInput], itera
     for risk in risks:
         if not 0 <= risk.probability <= 1 or math.isnan(risk.probability):
             raise InvalidInput(f"{risk.name}: the probability must be between 0 and 1.")
-        if not 0 <= risk.stage < len(stages):
-            raise InvalidInput(f"{risk.name}: it must belong to one of the stages.")
         risk.delay.check(f"{risk.name}, delay")
         risk.cost.check(f"{risk.name}, cost")
 
@@ -172,7 +170,9 @@ def simulate(
     iterations: int,
     seed: int,
     distribution: Distribution = "pert",
+    progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
+    """Run the forecast. `progress(done, total)` is called after each chunk of iterations."""
     check_inputs(stages, risks, iterations)
     capped = iterations > MAX_ITERATIONS
     iterations = min(iterations, MAX_ITERATIONS)
@@ -214,6 +214,8 @@ def simulate(
             sums[which] += matrix.sum(axis=0)
             cross[which] += total @ matrix
         done += n
+        if progress is not None:
+            progress(done, iterations)
     # A risk's delay and cost add to the study's totals; its stage is for the register, the
     # stage reviews and the reports.
     names = [s.name for s in stages] + [r.name for r in risks]

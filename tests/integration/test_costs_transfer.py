@@ -32,7 +32,7 @@ from coproduce.accounts.services import organisation_member_add
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
 from coproduce.costs import services, transfer
-from coproduce.costs.management.commands.costs import ProgressBar
+from coproduce.costs.management.commands.costs import ImportProgress
 from coproduce.costs.models import (
     Activity,
     CostCategory,
@@ -1095,7 +1095,7 @@ def test_command_shows_progress_when_asked(world: World, tmp_path: Path) -> None
 
 def test_progress_bar_redraws_one_line_only_when_it_changes() -> None:
     out = StringIO()
-    bar = ProgressBar(OutputWrapper(out))
+    bar = ImportProgress(OutputWrapper(out))
 
     for step in [
         Progress("checking", 1_000, None),

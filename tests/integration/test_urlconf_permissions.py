@@ -22,6 +22,7 @@ from coproduce.costs.services import (
 )
 from coproduce.planning.services import contribution_create
 from coproduce.projects.models import Membership
+from coproduce.risks.services import forecast_start, risk_create, stage_estimate_save
 from tests.conftest import Team, client_for
 
 PUBLIC = {"home", "healthz", "accounts:login", "accounts:logout"}
@@ -33,6 +34,10 @@ READ_ONLY = {
     "costs:activities",
     "costs:burden",
     "costs:my_record",
+    "risks:register",
+    "risks:detail",
+    "risks:run",
+    "risks:compare",
 }
 ORGANISATION_MANAGE_URLS = {
     "organisations:member_add",
@@ -116,8 +121,24 @@ def all_urls(team: Team) -> list[tuple[str, str]]:
         valid_from=datetime.date(2026, 1, 1),
         source="Council guidance",
     )
+    risk = risk_create(
+        by=team.alice,
+        project=team.project,
+        title="Partner organisation withdraws",
+        stage=team.project.current_stage,
+    )
+    stage_estimate_save(
+        by=team.alice,
+        project=team.project,
+        stage=team.project.current_stage,
+        **dict.fromkeys(("duration_low", "duration_mode", "duration_high"), Decimal(4)),
+        **dict.fromkeys(("cost_low", "cost_mode", "cost_high"), Decimal(1000)),
+    )
+    run = forecast_start(by=team.alice, project=team.project, iterations=1_000, seed=1)
     values = {
         "project_id": team.project.pk,
+        "risk_id": risk.pk,
+        "run_id": run.pk,
         "item_id": item.pk,
         "activity_id": activity.pk,
         "rate_id": rate.pk,
@@ -180,7 +201,7 @@ def test_observer_cannot_reach_any_editing_url(team: Team) -> None:
         (name, url)
         for name, url in all_urls(team)
         if name in PROJECT_EDIT_URLS
-        or (name.startswith(("planning:", "costs:")) and name not in READ_ONLY)
+        or (name.startswith(("planning:", "costs:", "risks:")) and name not in READ_ONLY)
     ]
     assert len(edit_urls) >= 9
     for name, url in edit_urls:
@@ -201,6 +222,9 @@ def test_members_see_every_project_page(team: Team) -> None:
         "costs:activities",
         "costs:burden",
         "costs:my_record",
+        "risks:register",
+        "risks:forecast",
+        "risks:estimates",
     ):
         response = client.get(reverse(name, kwargs={"project_id": team.project.pk}))
         assert response.status_code == 200, name

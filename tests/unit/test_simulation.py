@@ -26,8 +26,10 @@ STAGES = [
     StageInput("Analysing", ThreePoint(4, 6, 10), ThreePoint(1_000, 1_500, 2_500)),
 ]
 RISKS = [
-    RiskInput("Partner withdraws", 1, 0.3, ThreePoint(2, 4, 8), ThreePoint(500, 1_000, 2_000)),
-    RiskInput("Ethics delay", 0, 0.5, ThreePoint(1, 2, 6), ThreePoint(0, 100, 300)),
+    RiskInput(
+        "Partner withdraws", "Collecting", 0.3, ThreePoint(2, 4, 8), ThreePoint(500, 1_000, 2_000)
+    ),
+    RiskInput("Ethics delay", "Designing", 0.5, ThreePoint(1, 2, 6), ThreePoint(0, 100, 300)),
 ]
 
 
@@ -67,7 +69,7 @@ def test_a_flat_estimate_is_always_its_value() -> None:
 
 def test_risk_impact_means_match_probability_times_mean_impact() -> None:
     stages = [StageInput("Only", ThreePoint(1, 1, 1), ThreePoint(0, 0, 0))]
-    risk = RiskInput("Risk", 0, 0.25, ThreePoint(2, 4, 9), ThreePoint(0, 0, 0))
+    risk = RiskInput("Risk", "Only", 0.25, ThreePoint(2, 4, 9), ThreePoint(0, 0, 0))
     result = simulate(stages, [risk], iterations=200_000, seed=3)
 
     expected = 1 + 0.25 * risk.delay.mean("pert")
@@ -88,7 +90,7 @@ def test_risks_that_never_occur_give_the_stage_only_forecast() -> None:
 
 
 def test_a_certain_risk_always_adds_its_impact() -> None:
-    certain = RiskInput("Certain", 0, 1.0, ThreePoint(5, 5, 5), ThreePoint(700, 700, 700))
+    certain = RiskInput("Certain", "Only", 1.0, ThreePoint(5, 5, 5), ThreePoint(700, 700, 700))
 
     with_risk = simulate(STAGES, [certain], iterations=20_000, seed=5)
     without = simulate(STAGES, [], iterations=20_000, seed=5)
@@ -139,13 +141,13 @@ def test_absurd_iteration_counts_are_capped_and_say_so() -> None:
         ([StageInput("S", ThreePoint(1, 2, 3), ThreePoint(-1, 0, 1))], [], "cannot be negative"),
         (
             STAGES,
-            [RiskInput("R", 0, 1.5, ThreePoint(1, 1, 1), ThreePoint(0, 0, 0))],
+            [RiskInput("R", "Only", 1.5, ThreePoint(1, 1, 1), ThreePoint(0, 0, 0))],
             "between 0 and 1",
         ),
         (
             STAGES,
-            [RiskInput("R", 9, 0.5, ThreePoint(1, 1, 1), ThreePoint(0, 0, 0))],
-            "one of the stages",
+            [RiskInput("R", "S", 0.5, ThreePoint(3, 1, 1), ThreePoint(0, 0, 0))],
+            "R, delay: estimates must run",
         ),
     ],
 )
@@ -174,7 +176,7 @@ def test_validation_accepts_exactly_the_simulable_inputs(
         and 0 <= probability <= 1
     )
     stages = [StageInput("S", estimate, estimate)]
-    risks = [RiskInput("R", 0, probability, estimate, estimate)]
+    risks = [RiskInput("R", "Only", probability, estimate, estimate)]
     if valid:
         result = simulate(stages, risks, iterations=50, seed=0)
         assert low <= result.duration.percentiles[10] <= 2 * high + 1e-9

@@ -4,43 +4,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coproduce.accounts.models import User
 from coproduce.core.permissions import Permission, has_permission
+from coproduce.core.progress import ProgressBar
 from coproduce.costs.transfer import ImportRejected, Progress, export, import_file
 from coproduce.projects.models import Project
 
 
-class ProgressBar:
-    """One line on a terminal, redrawn in place: rows checked, then rows saved of the total.
-    Redraws only when the figure shown changes, so a big file does not flood the terminal."""
-
-    width = 30
-
-    def __init__(self, stream: OutputWrapper) -> None:
-        self.stream = stream
-        self.shown = ""
+class ImportProgress(ProgressBar):
+    """Rows checked, then rows saved, of the total."""
 
     def __call__(self, step: Progress) -> None:
         label = "Checking" if step.phase == "checking" else "Saving"
-        if step.rows_total:
-            share = min(step.rows_done / step.rows_total, 1.0)
-            filled = round(share * self.width)
-            line = (
-                f"{label:<8} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
-                f"{step.rows_done:,} of {step.rows_total:,} rows"
-            )
-        else:
-            line = f"{label} {step.rows_done:,} rows"
-        if line != self.shown:
-            self.stream.write(f"\r{line}", ending="")
-            self.stream.flush()
-            self.shown = line
-
-    def finish(self) -> None:
-        if self.shown:
-            self.stream.write("")  # ends the line
+        self.show(label, step.rows_done, step.rows_total, "rows")
 
 
 class Command(BaseCommand):
@@ -95,7 +73,7 @@ class Command(BaseCommand):
         show = options["progress"]
         if show is None:
             show = self.stderr.isatty()
-        bar = ProgressBar(self.stderr) if show else None
+        bar = ImportProgress(self.stderr) if show else None
         try:
             result = import_file(by=user, project=project, path_or_file=path, progress=bar)
         except ImportRejected as rejected:
