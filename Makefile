@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help setup migrate demo run test test-unit test-e2e test-postgres lint format typecheck bench clean
+.PHONY: help setup migrate demo worker run test test-unit test-e2e test-postgres lint format typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -20,10 +20,16 @@ setup: $(if $(filter uv,$(UV)),,.tools/bin/uv) ## Create the environment and ins
 migrate: setup ## Apply database migrations
 	$(RUN) coproduce migrate --no-input
 
-demo: migrate ## Load the demo portfolio and serve it on http://$(HOST):$(PORT)
+demo: migrate ## Load the demo portfolio and serve it on http://$(HOST):$(PORT), with a background worker
 	$(RUN) coproduce demo
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with the details above."
+	@# The worker runs long forecasts in the background; it stops when the site does.
+	$(RUN) coproduce db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN) coproduce runserver $(HOST):$(PORT)
+
+worker: migrate ## Run the background worker on its own (long forecasts)
+	$(RUN) coproduce db_worker
 
 run: migrate ## Serve the site without changing its data
 	$(RUN) coproduce runserver $(HOST):$(PORT)

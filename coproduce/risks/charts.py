@@ -22,9 +22,15 @@ from coproduce.costs.charts import (
 from coproduce.costs.money import LOCALE, present
 from coproduce.risks.models import IMPACT_HELP, Impact, Likelihood
 
-# A light-to-dark scale of the brand colour for the heat map; counts are written in each cell,
-# so the colour is never the only cue. Text on the two darkest steps is white.
-HEAT = ["#ffffff", "#d6ebe8", "#9fcfc8", "#4f9d93", "#0b5e55"]
+# The heat map shades each cell by its score band (likelihood times impact), the usual risk
+# matrix; the count is written in each cell and the bands are named in the legend, so colour
+# is never the only cue. All four tints keep dark text above 7:1.
+ZONES = [
+    (4, "Low (score 1-4)", "#e6f2e8"),
+    (9, "Medium (5-9)", "#fff4cc"),
+    (14, "High (10-14)", "#ffdcb8"),
+    (25, "Very high (15-25)", "#f7c6c6"),
+]
 KINDS = {"duration": "Duration", "cost": "Co-production cost"}
 
 
@@ -32,7 +38,6 @@ def heat_map_chart(counts: Mapping[tuple[int, int], int]) -> Chart:
     """Open and mitigating risks by likelihood (rows, most likely on top) and impact."""
     likelihoods = [label for _, label in reversed(Likelihood.choices)]
     impacts = [label for _, label in Impact.choices]
-    largest = max(counts.values(), default=0)
     values = []
     for likelihood, l_label in zip(range(5, 0, -1), likelihoods, strict=True):
         for impact, i_label in zip(range(1, 6), impacts, strict=True):
@@ -43,8 +48,7 @@ def heat_map_chart(counts: Mapping[tuple[int, int], int]) -> Chart:
                     "impact": i_label,
                     "n": n,
                     "label": str(n) if n else "",
-                    "step": _step(n, largest),
-                    "dark": _step(n, largest) >= 3,
+                    "zone": _zone(likelihood * impact),
                 }
             )
     spec = base_spec(values)
@@ -66,24 +70,20 @@ def heat_map_chart(counts: Mapping[tuple[int, int], int]) -> Chart:
             "mark": {"type": "rect", "stroke": MUTED, "strokeWidth": 1},
             "encoding": {
                 "fill": {
-                    "field": "step",
-                    "type": "ordinal",
-                    "scale": {"domain": list(range(5)), "range": HEAT},
-                    "legend": None,
+                    "field": "zone",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {
+                        "domain": [label for _, label, _ in ZONES],
+                        "range": [colour for _, _, colour in ZONES],
+                    },
+                    "legend": {"orient": "bottom", "direction": "horizontal", "columns": 2},
                 }
             },
         },
         {
-            "mark": {"type": "text", "fontSize": 14, "fontWeight": "bold"},
-            "encoding": {
-                "text": {"field": "label"},
-                "color": {
-                    "field": "dark",
-                    "type": "nominal",
-                    "scale": {"domain": [False, True], "range": [TEXT, WHITE]},
-                    "legend": None,
-                },
-            },
+            "mark": {"type": "text", "fontSize": 15, "fontWeight": "bold", "fill": TEXT},
+            "encoding": {"text": {"field": "label"}},
         },
     ]
     total = sum(counts.values())
@@ -111,10 +111,8 @@ def heat_map_chart(counts: Mapping[tuple[int, int], int]) -> Chart:
     )
 
 
-def _step(n: int, largest: int) -> int:
-    if n == 0 or largest == 0:
-        return 0
-    return max(1, round(4 * n / largest))
+def _zone(score: int) -> str:
+    return next(label for top, label, _ in ZONES if score <= top)
 
 
 def _count(n: int, noun: str) -> str:
