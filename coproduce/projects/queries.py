@@ -46,6 +46,7 @@ class Overview:
     parties: list[str]
     questions: list[QuestionProgress]
     emphasis: QuestionProgress
+    risks: QuestionProgress
 
     @property
     def party_labels(self) -> list[str]:
@@ -87,6 +88,8 @@ def _costs_progress(
 
 
 def project_overview(project: Project) -> Overview:
+    from coproduce.risks.queries import progress as risk_progress  # risks builds on projects
+
     members = list(
         Membership.objects.filter(project=project).select_related("person__organisation")
     )
@@ -148,4 +151,5 @@ def project_overview(project: Project) -> Overview:
         parties=parties,
         questions=[contributions, involvement, costs, governance],
         emphasis=emphasis,
+        risks=risk_progress(project),
     )

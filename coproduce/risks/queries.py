@@ -6,14 +6,24 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.catalogue.models import CatalogueItem, Stage
 from coproduce.costs.models import CostItem, CostStatus
 from coproduce.projects.models import Project
+from coproduce.projects.queries import QuestionProgress
 from coproduce.risks.forecast import RiskPlan, StagePlan
-from coproduce.risks.models import Risk, RiskQuerySet, StageEstimate
+from coproduce.risks.models import (
+    ACTIVE_STATUSES,
+    ForecastRun,
+    Risk,
+    RiskQuerySet,
+    RunStatus,
+    StageEstimate,
+)
 
 # An open or mitigating risk not looked at for this long is overdue for review.
 REVIEW_EVERY = datetime.timedelta(days=90)
@@ -117,3 +127,42 @@ def planned_stage_costs(project: Project) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
     )
     return {r["stage__number"]: r["total"] for r in rows}
+
+
+def progress(project: Project) -> QuestionProgress:
+    """How far the team has got with its risks, for the project overview: a register, an owner
+    for every open risk, nothing overdue for review, and a forecast. Two queries."""
+    now = timezone.now()
+    active = Q(status__in=ACTIVE_STATUSES)
+    counts = Risk.objects.filter(project=project).aggregate(
+        risks=Count("pk"),
+        unowned=Count("pk", filter=active & Q(owner__isnull=True)),
+        late=Count(
+            "pk",
+            filter=active
+            & (
+                Q(last_reviewed_at__isnull=True, stage__number__lt=project.current_stage.number)
+                | Q(last_reviewed_at__lt=now - REVIEW_EVERY)
+                | Q(last_reviewed_at__isnull=True, created_at__lt=now - REVIEW_EVERY)
+            ),
+        ),
+    )
+    has_register = counts["risks"] > 0
+    unowned, late = counts["unowned"], counts["late"]
+    forecast = ForecastRun.objects.filter(project=project, status=RunStatus.DONE).exists()
+    missing = [
+        *([] if has_register else ["No risks adopted or written yet"]),
+        *([f"{unowned} open risk{pluralize(unowned)} without an owner"] if unowned else []),
+        *([f"{late} risk{pluralize(late)} overdue for review"] if late else []),
+        *([] if forecast else ["No forecast of time and cost yet"]),
+    ]
+    return QuestionProgress(
+        number=0,
+        title="Risks and the forecast",
+        prompt="Adopt the challenges and costs that apply, give each an owner, review them at "
+        "every stage gate, and forecast how long and how much.",
+        done=sum((has_register, has_register and not unowned, has_register and not late, forecast)),
+        total=4,
+        missing=missing,
+        url=reverse("risks:register", args=[project.pk]),
+    )
