@@ -27,6 +27,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             f.attname
             for f in instance._meta.concrete_fields
             if not f.primary_key
+            and f.editable  # bookkeeping such as an edit's version number
             and not getattr(f, "auto_now", False)
             and not getattr(f, "auto_now_add", False)
         ]

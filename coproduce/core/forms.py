@@ -5,6 +5,8 @@ from django.forms.forms import BaseForm
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
 
+from coproduce.core.concurrency import StaleEdit, carry_current_version
+
 
 class PlainFormRenderer(TemplatesSetting):
     """Renders every form with our templates: label, hint, error, then the field."""
@@ -26,7 +28,8 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
     """On a POST with a valid form, call the service `save` with the cleaned data as keywords.
 
     Returns what the service returned, or None when nothing was saved: not a POST, an invalid
-    form, or a ValidationError from the service, which is then shown on the form. Services
+    form, or a ValidationError from the service, which is then shown on the form. After a
+    stale edit (`StaleEdit`) the form keeps the input and moves to the current version. Services
     called this way return a value, never None.
     """
     if request.method != "POST" or not form.is_valid():
@@ -35,4 +38,6 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
         return save(**form.cleaned_data)
     except ValidationError as error:
         apply_errors(form, error)
+        if isinstance(error, StaleEdit):
+            carry_current_version(form, error)
         return None

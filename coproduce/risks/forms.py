@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from coproduce.catalogue.models import CatalogueItem, Stage
+from coproduce.core.concurrency import VersionField
 from coproduce.costs.forms import hours_field, money_field
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Membership, Project
@@ -82,9 +83,14 @@ class RiskForm(forms.Form):
     cost_low = _optional_money("Extra cost, optimistic")
     cost_mode = _optional_money("Extra cost, most likely")
     cost_high = _optional_money("Extra cost, pessimistic")
+    version = VersionField()
 
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, project: Project, risk: Risk | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if risk is None:
+            del self.fields["version"]  # a new risk has no earlier version to be stale against
         owner = self.fields["owner"]
         assert isinstance(owner, MemberChoiceField)
         owner.queryset = Membership.objects.filter(project=project).select_related("person")

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from coproduce.catalogue.models import CatalogueItem, Stage
+from coproduce.core.concurrency import Versioned
 from coproduce.projects.models import Membership, Project
 
 
@@ -76,7 +77,7 @@ class RiskQuerySet(models.QuerySet["Risk"]):
         return self.filter(status__in=ACTIVE_STATUSES)
 
 
-class Risk(models.Model):
+class Risk(Versioned):
     """A challenge or cost the team expects might happen, with what it would do and who
     watches it. The forecast fields are empty until the team overrides the defaults."""
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from coproduce.accounts.models import User
 from coproduce.audit.services import audit_record, audited_save, snapshot, stored
 from coproduce.catalogue.models import CatalogueItem, ItemType, Stage
+from coproduce.core.concurrency import check_version, next_version
 from coproduce.projects.models import Project
 from coproduce.projects.services import lock_project
 from coproduce.risks import queries
@@ -107,9 +108,13 @@ def risk_create(*, by: User, project: Project, **fields: Any) -> Risk:
 
 
 @transaction.atomic
-def risk_update(*, by: User, risk: Risk, **fields: Any) -> Risk:
+def risk_update(*, by: User, risk: Risk, version: int | None = None, **fields: Any) -> Risk:
+    """Edit a risk. `version` is the one the editor opened; a stale edit raises StaleEdit."""
     _check_fields(fields)
-    before = snapshot(stored(risk))
+    current = stored(risk)
+    check_version(current, version)
+    before = snapshot(current)
+    next_version(risk, current)
     for name, value in fields.items():
         setattr(risk, name, value)
     _check_owner(risk)
@@ -153,7 +158,9 @@ def risk_review(
     gate: StageGate | None = None,
 ) -> RiskReview:
     """Record a review and bring the risk's scores and status up to date with it."""
-    before = snapshot(stored(risk))
+    current = stored(risk)
+    before = snapshot(current)
+    next_version(risk, current)
     review = RiskReview(
         risk=risk,
         gate=gate,

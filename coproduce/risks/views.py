@@ -4,7 +4,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -97,7 +97,9 @@ def risk_add(request: AuthenticatedHttpRequest, project: Project) -> HttpRespons
 @require_project_permission(Permission.RISKS_EDIT)
 def risk_edit(request: AuthenticatedHttpRequest, project: Project, risk_id: int) -> HttpResponse:
     risk = get_object_or_404(Risk, project=project, pk=risk_id)
-    form = RiskForm(form_data(request), project=project, initial=RiskForm.initial_for(risk))
+    form = RiskForm(
+        form_data(request), project=project, risk=risk, initial=RiskForm.initial_for(risk)
+    )
     if submit(request, form, partial(services.risk_update, by=request.user, risk=risk)):
         messages.success(request, "Risk saved.")
         return redirect("risks:detail", project_id=project.pk, risk_id=risk.pk)
@@ -109,6 +111,12 @@ def _risk_form(
 ) -> HttpResponse:
     likelihood = int(form["likelihood"].value() or 3)
     impact = int(form["impact"].value() or 3)
+    # After a stale edit, what the other person saved, to compare with the form.
+    current = (
+        queries.register(project).get(pk=risk.pk)
+        if risk is not None and form.has_error(NON_FIELD_ERRORS, "stale")
+        else None
+    )
     return render(
         request,
         "risks/risk_form.html",
@@ -116,6 +124,7 @@ def _risk_form(
             "project": project,
             "form": form,
             "risk": risk,
+            "current": current,
             "hints": default_hints(likelihood, impact),
         },
     )
