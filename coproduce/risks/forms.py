@@ -7,7 +7,7 @@ from django import forms
 
 from coproduce.catalogue.models import CatalogueItem, Stage
 from coproduce.core.concurrency import VersionField
-from coproduce.costs.forms import hours_field, money_field
+from coproduce.costs.forms import money_field
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Membership, Project
 from coproduce.risks.forecast import (
@@ -33,10 +33,14 @@ class MemberChoiceField(forms.ModelChoiceField[Membership]):
 
 
 def _weeks(label: str) -> forms.DecimalField:
-    field = hours_field(label)
-    field.max_digits, field.decimal_places = 6, 1
-    field.widget.attrs.update({"step": "0.5"})
-    return field
+    return forms.DecimalField(
+        label=label,
+        max_digits=6,
+        decimal_places=1,
+        required=False,
+        min_value=Decimal(0),
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}),
+    )
 
 
 def _optional_money(label: str) -> forms.DecimalField:

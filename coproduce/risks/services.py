@@ -363,13 +363,21 @@ def forecast_execute(run: ForecastRun) -> ForecastRun:
             progress=report,
         )
     except (InvalidInput, MemoryError) as error:
-        run.status, run.error = RunStatus.FAILED, str(error) or "The forecast ran out of memory."
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        return run
+        return _failed(run, str(error) or "The forecast ran out of memory.")
+    except Exception:
+        # Anything else is a fault, not the inputs: the page stops waiting and says so, and
+        # the task fails with the details for whoever runs the worker.
+        _failed(run, "The forecast stopped because of an error on the server. Try again.")
+        raise
     run.result = result_record(result)
     run.status, run.progress, run.finished_at = RunStatus.DONE, 1.0, timezone.now()
     run.save(update_fields=["result", "status", "progress", "finished_at"])
+    return run
+
+
+def _failed(run: ForecastRun, message: str) -> ForecastRun:
+    run.status, run.error, run.finished_at = RunStatus.FAILED, message, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
     return run
 
 

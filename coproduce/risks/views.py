@@ -306,7 +306,8 @@ def _start(
     ran, capped = services.capped_iterations(iterations)
     if capped:
         messages.warning(
-            request, f"{iterations:,} iterations is more than the most allowed; {ran:,} were run."
+            request,
+            f"{iterations:,} iterations is more than the most allowed; {ran:,} will be run.",
         )
     return services.forecast_start(
         by=request.user,
