@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.forms.forms import BaseForm
@@ -41,3 +41,15 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
         if isinstance(error, StaleEdit):
             carry_current_version(form, error)
         return None
+
+
+def row_errors(rows: Iterable[tuple[str, BaseForm]]) -> list[tuple[str, str]]:
+    """Errors of the forms repeated on one page (one per attendee, stage or risk), as
+    (element id, "<row>, <field>: <message>") pairs for the page's error summary, which links
+    each one to its field."""
+    errors = []
+    for name, form in rows:
+        for field in form:
+            target = f"{field.auto_id}_0" if field.use_fieldset else field.id_for_label
+            errors += [(target, f"{name}, {str(field.label).lower()}: {e}") for e in field.errors]
+    return errors

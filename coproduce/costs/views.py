@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
 from coproduce.catalogue.models import Stage
-from coproduce.core.forms import apply_errors, submit
+from coproduce.core.forms import apply_errors, row_errors, submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import (
     Permission,
@@ -303,13 +303,11 @@ def _activity_form(
             "project": project,
             "form": form,
             "rows": [(names.get(r.initial.get("person", 0)), r) for r in rows.forms],
-            "row_errors": [
-                (field.id_for_label, f"{names[r.initial['person']]}, {field.label.lower()}: {e}")
+            "row_errors": row_errors(
+                (str(names[r.initial["person"]]), r)
                 for r in rows.forms
                 if r.initial.get("person") in names
-                for field in r
-                for e in field.errors
-            ],
+            ),
             "management_form": rows.management_form,
             "activity": activity,
         },

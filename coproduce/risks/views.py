@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coproduce.catalogue.models import Stage
-from coproduce.core.forms import apply_errors, submit
+from coproduce.core.forms import apply_errors, row_errors, submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
 from coproduce.projects.models import Project
@@ -190,6 +190,7 @@ def stage_gate(request: AuthenticatedHttpRequest, project: Project) -> HttpRespo
             "following": following,
             "form": form,
             "reviews": reviews,
+            "row_errors": row_errors((risk.title, review) for risk, review in reviews),
             "gates": project.stage_gates.select_related("from_stage", "to_stage", "created_by")[
                 :10
             ],
@@ -252,7 +253,20 @@ def estimates(request: AuthenticatedHttpRequest, project: Project) -> HttpRespon
     return render(
         request,
         "risks/estimates.html",
-        {"project": project, "rows": rows, "may_edit": may_edit, "risk_inputs": record["risks"]},
+        {
+            "project": project,
+            "rows": rows,
+            "may_edit": may_edit,
+            "risk_inputs": record["risks"],
+            "row_errors": [
+                *(
+                    (f"stage-{stage.number}", f"Stage {stage.number}: {error}")
+                    for stage, form, _ in rows
+                    for error in form.non_field_errors()
+                ),
+                *row_errors((f"Stage {stage.number}", form) for stage, form, _ in rows),
+            ],
+        },
     )
 
 

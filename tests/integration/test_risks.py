@@ -675,7 +675,8 @@ def test_an_invalid_stage_saves_no_stage_and_says_why(
     assert response.status_code == 200
     page = text(response)
     assert message in page
-    assert page.index(message) > page.index('id="stage-3"')  # shown against stage 3
+    assert page.rindex(message) > page.index('id="stage-3"')  # shown against stage 3
+    assert "Stage 3" in page[: page.index(message) + len(message)]  # and in the summary
     # Stage 1 keeps its old estimate; stage 6 is not saved either.
     assert list(StageEstimate.objects.values_list("stage__number", "duration_high")) == [(1, D(1))]
     assert AuditEvent.objects.count() == events
