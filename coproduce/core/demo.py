@@ -44,6 +44,7 @@ from coproduce.planning import services as planning
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects import services as projects
 from coproduce.projects.models import Membership, Project
+from coproduce.risks.demo import load_register
 
 DEMO_PASSWORD = "coproduce-demo"
 DEMO_LEAD_EMAIL = "amira.okafor@northbridge.example"
@@ -881,6 +882,8 @@ def _load_project(
             by=by, project=project, criterion=criteria[code], score=score, note=note
         )
     _load_history(spec, project, by=by, host=host, people=people, stages=stages, rates=rates)
+    # The risk register, stage estimates and forecast runs, once the planned budget exists.
+    load_register(project)
     # The demo lead steps out of projects that are not theirs only after setting them up, so
     # the change log never shows a non-member editing the plan.
     if not any(name == creator.person.name for name, _ in spec.members):

@@ -137,10 +137,6 @@ STAGE_WEEKS: dict[int, Points] = {
 COST_SHARES: Points = ("0.9", "1.05", "1.4")
 
 
-def _forecast(probability: str, delay: Points, cost: Points) -> Forecast:
-    return Forecast(probability, delay, cost)
-
-
 CRISIS_CARE: list[Event] = [
     Add(
         600,
@@ -240,7 +236,7 @@ CRISIS_CARE: list[Event] = [
                 "Agree each month with the service manager how many staff interviews and which "
                 "rooms; pay for cover when staff give their time.",
                 MITIGATING,
-                _forecast("0.35", ("1", "3", "8"), ("300", "900", "2500")),
+                Forecast("0.35", ("1", "3", "8"), ("300", "900", "2500")),
             ),
             Scored(
                 "cross-practical-administration",
@@ -300,12 +296,12 @@ CRISIS_CARE: list[Event] = [
                 "A debrief with a clinical psychologist after every interview; interviews in "
                 "pairs; paid time off after hard sessions; a named contact outside the team.",
                 MITIGATING,
-                _forecast("0.5", ("0.5", "2", "6"), ("450", "1200", "3000")),
+                Forecast("0.5", ("0.5", "2", "6"), ("450", "1200", "3000")),
             ),
             Scored(
                 "cross-skills-and-workload",
                 4,
-                3,
+                4,
                 "Amira Okafor",
                 "Review the fixed-term researchers' workload at every supervision; no evening "
                 "write-ups without time off in lieu.",
@@ -319,7 +315,7 @@ CRISIS_CARE: list[Event] = [
                 "Two researchers check every extract is anonymised before a workshop; no "
                 "site-level tables of fewer than five people.",
                 OPEN,
-                _forecast("0.1", ("2", "4", "12"), ("500", "2000", "6000")),
+                Forecast("0.1", ("2", "4", "12"), ("500", "2000", "6000")),
             ),
             Scored("analysing-training-and-data-preparation", 4, 2, "Hannah Price"),
             Scored("recommending-pressure-to-frame", 3, 3, "Amira Okafor"),
@@ -438,7 +434,7 @@ WARM_HOMES: list[Event] = [
                 "The department sees aggregate tables only, with cells of ten or more; "
                 "interview quotes are cleared with the person quoted.",
                 MITIGATING,
-                _forecast("0.15", ("1", "3", "8"), ("0", "500", "2000")),
+                Forecast("0.15", ("1", "3", "8"), ("0", "500", "2000")),
             ),
             Scored("analysing-ethics-breach", 2, 5, "Helen Ashworth"),
             Scored(
@@ -465,7 +461,7 @@ WARM_HOMES: list[Event] = [
                 "The team drafts recommendations first; the department's comments are logged "
                 "with our answer to each; the tenants' panel checks the wording.",
                 OPEN,
-                _forecast("0.6", ("2", "4", "10"), ("400", "1200", "3500")),
+                Forecast("0.6", ("2", "4", "10"), ("400", "1200", "3500")),
             ),
             Scored("recommending-lost-independence", 3, 4, "Owen Pritchard"),
             Scored("disseminating-blocked-findings", 3, 5, "Helen Ashworth"),
@@ -482,7 +478,7 @@ WARM_HOMES: list[Event] = [
                 "An interim findings note ready by the end of analysis; agree with Catherine "
                 "Moss what can be said early and what cannot.",
                 OPEN,
-                _forecast("0.3", ("0", "1", "3"), ("500", "1500", "4000")),
+                Forecast("0.3", ("0", "1", "3"), ("500", "1500", "4000")),
             ),
         ),
     ),
@@ -600,7 +596,7 @@ BREATHE_EASY: list[Event] = [
                 "Visits arranged through the forum by residents trained as community "
                 "researchers; a written promise that no landlord sees an address.",
                 OPEN,
-                _forecast("0.35", ("2", "4", "10"), ("300", "800", "2000")),
+                Forecast("0.35", ("2", "4", "10"), ("300", "800", "2000")),
             ),
         ),
     ),
@@ -653,7 +649,7 @@ YOUNG_CARERS: list[Event] = [
                 "The school's safeguarding lead on call at every session; a disclosure protocol "
                 "agreed with Mindful Futures; sessions co-facilitated by a youth worker.",
                 MITIGATING,
-                _forecast("0.3", ("0", "1", "3"), ("0", "200", "800")),
+                Forecast("0.3", ("0", "1", "3"), ("0", "200", "800")),
             ),
             Scored("framing-different-priorities", 3, 3, "Priya Raman"),
             Scored(
@@ -741,7 +737,7 @@ FALLS_PREVENTION: list[Event] = [
                 "Ward champions on every shift; a fidelity audit each month; adaptations agreed "
                 "with ward teams, not imposed.",
                 MITIGATING,
-                _forecast("0.25", ("4", "8", "20"), ("1000", "2500", "6000")),
+                Forecast("0.25", ("4", "8", "20"), ("1000", "2500", "6000")),
             ),
             Scored(
                 "implementing-researcher-disinterest",
@@ -780,7 +776,7 @@ FALLS_PREVENTION: list[Event] = [
                 "Falls training in every new starter's induction; a champion and a deputy "
                 "named for each ward.",
                 OPEN,
-                _forecast("0.6", ("1", "3", "8"), ("400", "900", "2500")),
+                Forecast("0.6", ("1", "3", "8"), ("400", "900", "2500")),
             ),
         ),
     ),

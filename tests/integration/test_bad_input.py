@@ -156,7 +156,12 @@ def valid_new_member(**overrides: object) -> dict[str, object]:
 
 
 # (endpoint, what is wrong, payload): each payload is refused as a whole.
-GARBAGE: list[tuple[str, str, Any]] = []
+GARBAGE: list[tuple[str, str, Any]] = [
+    # Only a new project chooses its stage; an existing one moves through the stage gate.
+    ("project_create", "stage that does not exist", lambda w: valid_project(w, current_stage="99")),
+    ("project_create", "stage id not a number", lambda w: valid_project(w, current_stage="abc")),
+    ("project_create", "stage id too large", lambda w: valid_project(w, current_stage=HUGE_ID)),
+]
 for _endpoint in ("contribution_add", "contribution_edit"):
     GARBAGE += [
         (_endpoint, "empty body", lambda w: {}),
@@ -208,9 +213,6 @@ for _endpoint in ("project_create", "project_edit"):
         (_endpoint, "empty body", lambda w: {}),
         (_endpoint, "long title", lambda w: valid_project(w, title=LONG)),
         (_endpoint, "null character", lambda w: valid_project(w, title=f"Study{NUL}")),
-        (_endpoint, "stage that does not exist", lambda w: valid_project(w, current_stage="99")),
-        (_endpoint, "stage id not a number", lambda w: valid_project(w, current_stage="abc")),
-        (_endpoint, "stage id too large", lambda w: valid_project(w, current_stage=HUGE_ID)),
         (
             _endpoint,
             "organisation the user is not in",
