@@ -4,10 +4,12 @@ Prints, for the largest demo project, the median and 95th percentile server time
 project overview, the involvement grid and the costs pages with 5,000 time entries (Django
 test client, no network), and the number of queries each page runs. Then runs the burden
 benchmark (bench/burden.py: 2,000 projects, 1,000,000 time entries, against a hand-written
-GROUP BY), the import benchmark (bench/costs_import.py: 100,000 CSV rows) and the forecast
-benchmark (bench/simulation.py: 100,000 iterations x 7 stages x 100 risks), each in its own
-process. Options: --projects N synthetic projects, --members M per project, --repeat R
-requests per page, --quick to skip the three large benchmarks.
+GROUP BY), the import benchmark (bench/costs_import.py: 100,000 CSV rows), the forecast
+benchmark (bench/simulation.py: 100,000 iterations x 7 stages x 100 risks) and the ledger
+benchmark (bench/ledger.py: `coproduce ledger verify` over 1,000,000 chained entries, in
+entries per second and peak memory), each in its own process. Options: --projects N synthetic
+projects, --members M per project, --repeat R requests per page, --quick to skip the four large
+benchmarks.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
         run(args, workdir)
     if not args.quick:
-        for module in ("bench.burden", "bench.costs_import", "bench.simulation"):
+        for module in ("bench.burden", "bench.costs_import", "bench.simulation", "bench.ledger"):
             print(f"\n== {module} ==", flush=True)
             subprocess.run([sys.executable, "-m", module], check=True)
 

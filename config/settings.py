@@ -1,12 +1,14 @@
 """Settings for coproduce, read from the environment.
 
-Every value has a default that works on a laptop: SQLite in ./data, DEBUG on, a secret key
-generated once into ./data. Production sets DJANGO_DEBUG=false, DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS and DATABASE_URL.
+Every value has a default that works on a laptop: SQLite in ./data, DEBUG on, a secret key and
+a participant key generated once into ./data. Production sets DJANGO_DEBUG=false,
+DJANGO_SECRET_KEY, COPRODUCE_PARTICIPANT_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -37,14 +39,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def development_secret_key() -> str:
+def development_key(name: str, make: Callable[[], str]) -> str:
     """A key generated once per checkout and kept out of git (data/ is ignored)."""
-    path = DATA_DIR / "secret_key"
+    path = DATA_DIR / name
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def fernet_key() -> str:
+    """32 random bytes in URL-safe base64: the form of key Fernet takes."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -52,7 +59,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false")
-    SECRET_KEY = development_secret_key()
+    SECRET_KEY = development_key("secret_key", lambda: secrets.token_urlsafe(50))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -73,6 +80,9 @@ INSTALLED_APPS = [
     "coproduce.planning",
     "coproduce.costs",
     "coproduce.risks",
+    "coproduce.governance",
+    "coproduce.integrity",
+    "coproduce.participants",
 ]
 
 # Long work (big forecasts) runs in the background: tasks are rows in the database, run by
@@ -155,6 +165,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+# Uploaded outputs. Never served as static files: each download goes through a view that
+# checks the embargo and the reader's role.
+MEDIA_ROOT = Path(os.environ.get("COPRODUCE_MEDIA_ROOT", DATA_DIR / "files"))
+MAX_OUTPUT_BYTES = 50 * 1024 * 1024
+
+# The key that encrypts participants' identifying details (a Fernet key: 32 random bytes,
+# URL-safe base64; `coproduce participants new-key` makes one). In development one is
+# generated into data/ like the secret key; in production it must be set, and without it the
+# identifying views refuse to open and nothing identifying can be stored.
+PARTICIPANT_KEY = os.environ.get("COPRODUCE_PARTICIPANT_KEY", "")
+if not PARTICIPANT_KEY and DEBUG:
+    PARTICIPANT_KEY = development_key("participant_key", fernet_key)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

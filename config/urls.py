@@ -9,5 +9,8 @@ urlpatterns = [
     path("projects/<int:project_id>/", include("coproduce.planning.urls")),
     path("projects/<int:project_id>/", include("coproduce.costs.urls")),
     path("projects/<int:project_id>/", include("coproduce.risks.urls")),
+    path("projects/<int:project_id>/", include("coproduce.governance.urls")),
+    path("projects/<int:project_id>/", include("coproduce.integrity.urls")),
+    path("projects/<int:project_id>/", include("coproduce.participants.urls")),
     path("organisations/<int:organisation_id>/", include("coproduce.costs.organisation_urls")),
 ]

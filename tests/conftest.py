@@ -7,14 +7,25 @@ signed in at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from coproduce.accounts.models import Organisation, User
 from coproduce.projects.models import Project
 from tests.factories import PASSWORD, add_member, make_organisation, make_project, make_user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Uploaded files (the demo's outputs among them) go to a temporary directory for the
+    whole run, never to data/files."""
+    path = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=str(path)):
+        yield path
 
 
 @pytest.fixture(autouse=True)

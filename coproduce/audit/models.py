@@ -1,9 +1,63 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+AUDIT_CHAIN = "audit"
+# The columns an audit event's hash covers, in the order `audit_content` takes them. Not the
+# actor's id: removing a login sets it to null, and the copied email keeps the meaning.
+AUDIT_CHAIN_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "project_id",
+    "organisation_id",
+    "changes",
+)
+
+
+def audit_content(
+    seq: int,
+    created_at: datetime.datetime,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    project_id: int | None,
+    organisation_id: int | None,
+    changes: Any,
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": created_at.astimezone(datetime.UTC).isoformat(),
+        "actor": actor_label,
+        "action": action,
+        "target": [target_type, target_id, target_label],
+        "project": project_id,
+        "organisation": organisation_id,
+        "changes": changes,
+    }
+
+
+class ChainHead(models.Model):
+    """The end of one hash chain: how long it is and its last hash. Appending takes this row
+    first, so writers queue for it (see audit/chain.py)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    length = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.name} chain ({self.length} entries)"
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -47,7 +101,12 @@ class AuditEvent(models.Model):
     project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the hash is computed, which covers it (auto_now_add would set it too late).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The hash chain (audit/chain.py): position, the previous entry's hash, and this one's.
+    seq = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -64,3 +123,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("Audit events cannot be deleted")
+
+    def chain_content(self) -> dict[str, Any]:
+        return audit_content(
+            self.seq,
+            self.created_at,
+            self.actor_label,
+            self.action,
+            self.target_type,
+            self.target_id,
+            self.target_label,
+            self.project_id,
+            self.organisation_id,
+            self.changes,
+        )

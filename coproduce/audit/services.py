@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable, Mapping
-from typing import Any
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
+from django.db.models.fields.files import FieldFile
 
 from coproduce.accounts.models import User
-from coproduce.audit.models import AuditEvent
+from coproduce.audit.chain import link
+from coproduce.audit.models import AUDIT_CHAIN, AuditEvent, ChainHead
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def audit_record(
     changes: Mapping[str, Any],
     project_id: int | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=by,
         actor_label=by.email,
         action=action,
@@ -72,8 +76,34 @@ def audit_record(
         target_label=str(target)[:300],
         project_id=project_id if project_id is not None else _owner_id(target, "projects.project"),
         organisation_id=_owner_id(target, "accounts.organisation"),
-        changes=dict(changes),
+        # Through JSON and back, so the hash covers exactly what the database will return.
+        changes=json.loads(json.dumps(dict(changes))),
     )
+    return chain_append(AUDIT_CHAIN, event, AuditEvent.chain_content)
+
+
+class ChainEntry(Protocol):
+    seq: int
+    prev_hash: str
+    hash: str
+
+    def save(self) -> None: ...
+
+
+def chain_append[E: ChainEntry](
+    name: str, entry: E, content: Callable[[E], Mapping[str, Any]]
+) -> E:
+    """Append `entry` to the named chain: give it the next seq, the previous hash and its own
+    hash, and save it. The UPDATE on the head comes first, so concurrent writers queue."""
+    with transaction.atomic():
+        if not ChainHead.objects.filter(name=name).update(length=F("length") + 1):
+            raise RuntimeError(f"The {name} chain has no head row: run the migrations.")
+        head = ChainHead.objects.get(name=name)
+        entry.seq, entry.prev_hash = head.length, head.last_hash
+        entry.hash = link(head.last_hash, content(entry))
+        entry.save()
+        ChainHead.objects.filter(name=name).update(last_hash=entry.hash)
+    return entry
 
 
 def audited_delete(instance: models.Model, *, by: User, action: str) -> None:
@@ -99,6 +129,8 @@ def _jsonable(value: Any) -> Any:
         return format(value.normalize(), "f")
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or None
     return value
 
 

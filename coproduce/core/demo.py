@@ -40,6 +40,9 @@ from coproduce.costs.models import (
     TimeEntry,
 )
 from coproduce.costs.services import AttendeeTime
+from coproduce.governance.demo import load_governance
+from coproduce.integrity.demo import load_chain_check, load_integrity
+from coproduce.participants.demo import load_participants
 from coproduce.planning import services as planning
 from coproduce.planning.models import Contribution, EmphasisRating, Involvement
 from coproduce.projects import services as projects
@@ -821,6 +824,11 @@ def load_portfolio() -> None:
     rates = {r.code: r for r in Rate.objects.filter(organisation__isnull=True, kind=RateKind.STAFF)}
     for spec in PROJECTS:
         _load_project(spec, people, organisations[0], stages, criteria, rates)
+    # Study participants and their data custodians, once the projects and teams exist.
+    load_participants()
+    # A check of the audit and ledger chains once everything is written, so the integrity
+    # pages say when they were last checked.
+    load_chain_check()
 
 
 def _load_project(
@@ -884,6 +892,9 @@ def _load_project(
     _load_history(spec, project, by=by, host=host, people=people, stages=stages, rates=rates)
     # The risk register, stage estimates and forecast runs, once the planned budget exists.
     load_register(project)
+    # The charter, decisions and meeting series, then the findings and outputs.
+    load_governance(project)
+    load_integrity(project)
     # The demo lead steps out of projects that are not theirs only after setting them up, so
     # the change log never shows a non-member editing the plan.
     if not any(name == creator.person.name for name, _ in spec.members):

@@ -49,6 +49,13 @@ def row_errors(rows: Iterable[tuple[str, BaseForm]]) -> list[tuple[str, str]]:
     each one to its field."""
     errors = []
     for name, form in rows:
+        first = next(iter(form), None)
+        anchor = (
+            ""
+            if first is None
+            else (f"{first.auto_id}_0" if first.use_fieldset else first.id_for_label)
+        )
+        errors += [(anchor, f"{name}: {e}") for e in form.non_field_errors()]
         for field in form:
             target = f"{field.auto_id}_0" if field.use_fieldset else field.id_for_label
             errors += [(target, f"{name}, {str(field.label).lower()}: {e}") for e in field.errors]

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -39,6 +40,10 @@ class Permission(StrEnum):
     COSTS_EDIT = "costs.edit"
     BURDEN_NAMED = "burden.named"
     RISKS_EDIT = "risks.edit"
+    GOVERNANCE_EDIT = "governance.edit"
+    INTEGRITY_EDIT = "integrity.edit"
+    RELEASE_DECIDE = "release.decide"
+    PARTICIPANTS_IDENTIFY = "participants.identify"
     EQUITY_VIEW = "equity.view"
     EQUITY_EDIT = "equity.edit"
     ORGANISATION_VIEW = "organisation.view"
@@ -60,6 +65,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.COSTS_EDIT,
             P.BURDEN_NAMED,
             P.RISKS_EDIT,
+            P.GOVERNANCE_EDIT,
+            P.INTEGRITY_EDIT,
+            P.RELEASE_DECIDE,
         }
     ),
     ProjectRole.RESEARCHER: frozenset(
@@ -72,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.AUDIT_VIEW,
             P.COSTS_EDIT,
             P.RISKS_EDIT,
+            P.GOVERNANCE_EDIT,
+            P.INTEGRITY_EDIT,
         }
     ),
     ProjectRole.COORDINATOR: frozenset(
@@ -85,6 +95,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.COSTS_EDIT,
             P.BURDEN_NAMED,
             P.RISKS_EDIT,
+            P.GOVERNANCE_EDIT,
+            P.INTEGRITY_EDIT,
         }
     ),
     ProjectRole.PARTNER: frozenset({P.PROJECT_VIEW, P.CONTRIBUTIONS_EDIT, P.EMPHASIS_SCORE}),
@@ -99,16 +111,23 @@ ORGANISATION_PERMISSIONS = frozenset(
 )
 
 
-def project_role(user: User, project: Project) -> str | None:
-    """The user's role in the project, or None. Cached on the user object per request."""
-    cache: dict[int, str | None] = user.__dict__.setdefault("_project_roles", {})
+def _standing(user: User, project: Project) -> tuple[str, bool] | None:
+    """The user's role in the project and whether they are a data custodian, or None. Cached
+    on the user object per request."""
+    cache: dict[int, tuple[str, bool] | None] = user.__dict__.setdefault("_project_roles", {})
     if project.pk not in cache:
         cache[project.pk] = (
             Membership.objects.filter(project=project, person__user=user)
-            .values_list("role", flat=True)
+            .values_list("role", "is_data_custodian")
             .first()
         )
     return cache[project.pk]
+
+
+def project_role(user: User, project: Project) -> str | None:
+    """The user's role in the project, or None."""
+    standing = _standing(user, project)
+    return standing[0] if standing else None
 
 
 def has_permission(
@@ -134,6 +153,11 @@ def has_permission(
         return user.is_superuser or _organisation_standing(user, organisation, permission)
     if project is None:
         raise ValueError(f"{permission} needs a project")
+    if permission == Permission.PARTICIPANTS_IDENTIFY:
+        # The firewall holds for everyone, superusers included: only the project's named data
+        # custodians see who took part.
+        standing = _standing(user, project)
+        return standing is not None and standing[1]
     if user.is_superuser:
         return True
     role = project_role(user, project)
@@ -164,12 +188,12 @@ def _may_see_equity(user: User, person: Person) -> bool:
 
 # Views take (request, project or organisation, **url_kwargs). Callable[..., ...] lets each
 # view keep its own request type.
-type GuardedView = Callable[..., HttpResponse]
+type GuardedView = Callable[..., HttpResponseBase]
 
 
 def require_project_permission(
     permission: Permission,
-) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
+) -> Callable[[GuardedView], Callable[..., HttpResponseBase]]:
     """Load the project named by `project_id` and check `permission` before the view runs.
 
     Anonymous users are sent to sign in. People outside the project get 404, so they cannot
@@ -181,19 +205,19 @@ def require_project_permission(
 
 def require_organisation_permission(
     permission: Permission,
-) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
+) -> Callable[[GuardedView], Callable[..., HttpResponseBase]]:
     """As `require_project_permission`, for views of the organisation named by
     `organisation_id`."""
     organisations = Organisation.objects.all()
     return _require(permission, Permission.ORGANISATION_VIEW, "organisation", organisations)
 
 
-def signed_in_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def signed_in_for_htmx(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Send a signed-out htmx request to the sign-in page as a whole-page navigation, rather
     than letting the sign-in page be swapped into a fragment of the page."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request, "htmx", False) and not request.user.is_authenticated:
             page = request.htmx.current_url_abs_path or request.get_full_path()  # type: ignore[attr-defined]
             sign_in = resolve_url(settings.LOGIN_URL)
@@ -205,12 +229,12 @@ def signed_in_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 def _require(
     permission: Permission, to_see: Permission, kind: str, queryset: QuerySet[Any]
-) -> Callable[[GuardedView], Callable[..., HttpResponse]]:
-    def decorator(view: GuardedView) -> Callable[..., HttpResponse]:
+) -> Callable[[GuardedView], Callable[..., HttpResponseBase]]:
+    def decorator(view: GuardedView) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         @signed_in_for_htmx
         @login_required
-        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
             target = queryset.filter(pk=kwargs.pop(f"{kind}_id")).first()
             if target is None or not has_permission(request.user, to_see, **{kind: target}):
                 raise Http404(f"No such {kind}")
@@ -228,7 +252,13 @@ def _require(
 
 def permissions_for(user: User, project: Project) -> frozenset[Permission]:
     """Everything the user may do in the project, for templates to show or hide actions."""
+    granted: frozenset[Permission]
     if user.is_superuser:
-        return frozenset(Permission) - PERSON_PERMISSIONS - ORGANISATION_PERMISSIONS
-    role = project_role(user, project)
-    return ROLE_PERMISSIONS[role] if role else frozenset()
+        granted = frozenset(Permission) - PERSON_PERMISSIONS - ORGANISATION_PERMISSIONS
+        granted -= {Permission.PARTICIPANTS_IDENTIFY}
+    else:
+        role = project_role(user, project)
+        granted = ROLE_PERMISSIONS[role] if role else frozenset()
+    if has_permission(user, Permission.PARTICIPANTS_IDENTIFY, project=project):
+        granted |= {Permission.PARTICIPANTS_IDENTIFY}
+    return granted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -25,6 +26,7 @@ class QuestionProgress:
     missing: list[str] = field(default_factory=list)
     url: str | None = None
     available: bool = True
+    unit: str = "parties"  # what `done` and `total` count
 
     @property
     def percent(self) -> int:
@@ -47,6 +49,7 @@ class Overview:
     questions: list[QuestionProgress]
     emphasis: QuestionProgress
     risks: QuestionProgress
+    chains: Any  # the last check of the audit and ledger chains (integrity.ChainCheck) or None
 
     @property
     def party_labels(self) -> list[str]:
@@ -84,11 +87,52 @@ def _costs_progress(
         total=3,
         missing=missing,
         url=reverse("costs:budget", args=[project.pk]),
+        unit="steps",
+    )
+
+
+def _governance_progress(
+    project: Project, members: list[Membership], question: Callable[..., QuestionProgress]
+) -> QuestionProgress:
+    """Question 4 is answered when the team has agreed a charter, every member has acknowledged
+    its current version, and decisions are being recorded."""
+    from coproduce.governance.models import CharterAcknowledgement, CharterVersion, Decision
+
+    version = CharterVersion.objects.filter(charter__project=project).order_by("-number").first()
+    acknowledged = (
+        set(
+            CharterAcknowledgement.objects.filter(version=version).values_list(
+                "person_id", flat=True
+            )
+        )
+        if version
+        else set()
+    )
+    waiting = [m for m in members if m.person_id not in acknowledged]
+    recorded = Decision.objects.filter(project=project).exists()
+    missing = [
+        *([] if version else ["No charter yet"]),
+        *(
+            [f"{len(waiting)} member{pluralize(len(waiting))} yet to acknowledge the charter"]
+            if version and waiting
+            else []
+        ),
+        *([] if recorded else ["No decisions recorded yet"]),
+    ]
+    return question(
+        "governance",
+        done=sum((version is not None, version is not None and not waiting, recorded)),
+        total=3,
+        missing=missing,
+        url=reverse("governance:charter", args=[project.pk]),
+        unit="steps",
     )
 
 
 def project_overview(project: Project) -> Overview:
-    from coproduce.risks.queries import progress as risk_progress  # risks builds on projects
+    # These apps build on projects, so they are imported here rather than at the top.
+    from coproduce.integrity.models import ChainCheck
+    from coproduce.risks.queries import progress as risk_progress
 
     members = list(
         Membership.objects.filter(project=project).select_related("person__organisation")
@@ -130,7 +174,7 @@ def project_overview(project: Project) -> Overview:
         url=reverse("planning:involvement", args=[pk]),
     )
     costs = _costs_progress(project, members, question)
-    governance = question("governance", done=0, total=0, available=False)
+    governance = _governance_progress(project, members, question)
 
     criteria = EmphasisCriterion.objects.count()
     rated = EmphasisRating.objects.filter(project=project).count()
@@ -152,4 +196,5 @@ def project_overview(project: Project) -> Overview:
         questions=[contributions, involvement, costs, governance],
         emphasis=emphasis,
         risks=risk_progress(project),
+        chains=ChainCheck.objects.first(),
     )

@@ -165,4 +165,5 @@ def progress(project: Project) -> QuestionProgress:
         total=4,
         missing=missing,
         url=reverse("risks:register", args=[project.pk]),
+        unit="steps",
     )

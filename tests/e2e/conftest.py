@@ -21,7 +21,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from pytest_django.live_server_helper import LiveServer
 
 from coproduce.accounts.models import User
+from coproduce.audit.chain import GENESIS
+from coproduce.audit.models import AUDIT_CHAIN, ChainHead
 from coproduce.catalogue.loader import load_framework
+from coproduce.integrity.models import LEDGER_CHAIN
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,7 +65,11 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(autouse=True)
 def framework(transactional_db: None) -> None:
+    """What the data migrations put in a fresh database, which each browser test's flush
+    empties: the framework, and the head rows of the audit and ledger hash chains."""
     load_framework(apps, "2019.1")
+    for name in (AUDIT_CHAIN, LEDGER_CHAIN):
+        ChainHead.objects.get_or_create(name=name, defaults={"length": 0, "last_hash": GENESIS})
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coproduce.costs.services import (
@@ -20,8 +21,17 @@ from coproduce.costs.services import (
     rate_save,
     threshold_save,
 )
+from coproduce.governance.services import charter_start, decision_save
+from coproduce.integrity.services import (
+    early_release_request,
+    finding_register,
+    framing_request_add,
+    output_register,
+)
+from coproduce.participants.services import participant_add
 from coproduce.planning.services import contribution_create
 from coproduce.projects.models import Membership
+from coproduce.projects.services import membership_update
 from coproduce.risks.services import forecast_start, risk_create, stage_estimate_save
 from tests.conftest import Team, client_for
 
@@ -38,6 +48,14 @@ READ_ONLY = {
     "risks:detail",
     "risks:run",
     "risks:compare",
+    "governance:charter",
+    "governance:charter_history",
+    "governance:decisions",
+    "governance:voice",
+    "integrity:register",
+    "integrity:finding",
+    "integrity:output",
+    "integrity:output_download",
 }
 ORGANISATION_MANAGE_URLS = {
     "organisations:member_add",
@@ -135,10 +153,63 @@ def all_urls(team: Team) -> list[tuple[str, str]]:
         **dict.fromkeys(("cost_low", "cost_mode", "cost_high"), Decimal(1000)),
     )
     run = forecast_start(by=team.alice, project=team.project, iterations=1_000, seed=1)
+    charter_start(by=team.alice, project=team.project)
+    decision = decision_save(
+        by=team.alice,
+        project=team.project,
+        title="Use a steering group",
+        kind="team",
+        method="consensus",
+        stage=team.project.current_stage,
+        decided_on=datetime.date(2026, 3, 2),
+    )
+    finding = finding_register(
+        by=team.alice,
+        project=team.project,
+        title="Waiting times",
+        statement="People waited longer at night.",
+        stage=team.project.current_stage,
+    )
+    framing = framing_request_add(
+        by=team.alice, subject=finding, asked_by="Trust board", party="", request="Soften it"
+    )
+    output = output_register(
+        by=team.alice,
+        project=team.project,
+        title="Interim report",
+        kind="report",
+        audience="funder",
+        release_date=datetime.date(2099, 1, 1),
+        file=SimpleUploadedFile("report.pdf", b"%PDF-1.4 interim", "application/pdf"),
+    )
+    early = early_release_request(
+        by=team.alice, output=output, requested_by="Funder", reason="Board meeting"
+    )
+    membership_update(
+        by=team.alice,
+        membership=Membership.objects.get(project=team.project, person=team.alice.person),
+        role="lead",
+        is_data_custodian=True,
+    )
+    participant = participant_add(
+        by=team.alice,
+        project=team.project,
+        site="North clinic",
+        stage=team.project.current_stage,
+        name="Pat Participant",
+    )
     values = {
         "project_id": team.project.pk,
+        "participant_id": participant.pk,
         "risk_id": risk.pk,
         "run_id": run.pk,
+        "number": 1,
+        "decision_id": decision.pk,
+        "finding_id": finding.pk,
+        "output_id": output.pk,
+        "request_id": early.pk,
+        "subject_id": finding.pk,
+        "framing_id": framing.pk,
         "item_id": item.pk,
         "activity_id": activity.pk,
         "rate_id": rate.pk,
@@ -201,7 +272,11 @@ def test_observer_cannot_reach_any_editing_url(team: Team) -> None:
         (name, url)
         for name, url in all_urls(team)
         if name in PROJECT_EDIT_URLS
-        or (name.startswith(("planning:", "costs:", "risks:")) and name not in READ_ONLY)
+        or (
+            name.startswith(("planning:", "costs:", "risks:", "governance:", "integrity:"))
+            and name not in READ_ONLY
+            and name != "governance:charter_acknowledge"  # every member acknowledges
+        )
     ]
     assert len(edit_urls) >= 9
     for name, url in edit_urls:

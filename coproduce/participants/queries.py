@@ -1,0 +1,144 @@
+"""Reads for the participant register: the counts everyone in the project sees, and the lists
+only data custodians see.
+
+Disclosure control for the counts is the rule the burden figures use
+(`costs.burden.suppressed_groups`): a group with fewer participants than the organisation's
+disclosure threshold is not shown, an empty group of a fixed list (stages, statuses) is not
+shown either, so that "not shown" never means "someone is there", and when the hidden groups
+together hold between 1 and threshold - 1 people, the smallest shown group is hidden too, so
+the total minus the shown groups reveals nothing below the threshold. When the whole register
+is below the threshold, the total is not shown either.
+
+Sites are the team's own words, so a site whose count is hidden is not named either: such
+sites are counted together in one row. That total is what subtracting the shown sites from the
+total would give anyway, so it reveals nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from coproduce.catalogue.models import Stage
+from coproduce.costs.burden import suppressed_groups
+from coproduce.participants.models import (
+    Participant,
+    ParticipantAccess,
+    ParticipantStatus,
+)
+from coproduce.projects.models import Membership, Project
+
+SMALLER_SITES = "Sites not shown, together"
+
+
+@dataclass(frozen=True)
+class CountRow:
+    label: str
+    count: int | None  # None when suppressed
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+
+@dataclass(frozen=True)
+class CountTable:
+    """One way of dividing the register: its rows, and the hidden groups' total when it may be
+    shown (the register's total is shown and some groups are hidden)."""
+
+    code: str
+    title: str
+    rows: list[CountRow]
+    hidden_total: int | None
+
+
+@dataclass(frozen=True)
+class ParticipantCounts:
+    total: int | None  # None when the whole register is below the threshold
+    threshold: int
+    tables: list[CountTable]
+    # An empty register says so rather than showing tables of hidden groups. That there are
+    # no participants at all tells nothing about anyone.
+    empty: bool = False
+
+    @property
+    def suppressed_any(self) -> bool:
+        return self.total is None or any(
+            row.suppressed for table in self.tables for row in table.rows
+        )
+
+
+def count_table(
+    code: str,
+    title: str,
+    counts: Mapping[str, int],
+    threshold: int,
+    *,
+    categories: Sequence[tuple[str, str]] = (),
+    hide_small_labels: bool = False,
+) -> CountTable:
+    """The groups of one dimension with disclosure control applied. `categories` lists groups
+    always shown (even empty), in order, with their labels; other groups follow by size. With
+    `hide_small_labels` the hidden groups are left out and counted together in one row."""
+    if threshold < 3:
+        raise ValueError("The disclosure threshold is never below 3.")
+    labels = dict(categories)
+    groups = {**dict.fromkeys(labels, 0), **counts}
+    hidden = suppressed_groups(groups, threshold)
+    total = sum(groups.values())
+    hidden_total = sum(groups[g] for g in hidden) if total >= threshold and hidden else None
+    ordered = [*labels, *sorted(set(groups) - set(labels), key=lambda g: (-groups[g], g))]
+    rows = [
+        CountRow(labels.get(g, g), None if g in hidden else groups[g])
+        for g in ordered
+        if not (hide_small_labels and g in hidden)
+    ]
+    if hide_small_labels and hidden:
+        rows.append(CountRow(SMALLER_SITES, hidden_total))
+    return CountTable(code, title, rows, hidden_total)
+
+
+def participant_counts(project: Project) -> ParticipantCounts:
+    """Counts by site, stage and status. Four small queries, however many participants."""
+    threshold = project.organisation.disclosure_threshold
+    participants = Participant.objects.filter(project=project)
+
+    def by(field: str) -> dict[str, int]:
+        return {
+            str(row[field]): row["n"]
+            for row in participants.values(field).annotate(n=Count("pk")).order_by()
+        }
+
+    stages = [(str(s.pk), str(s)) for s in Stage.objects.all()]
+    by_site, by_stage, by_status = by("site"), by("stage_id"), by("status")
+    total = sum(by_site.values())
+    return ParticipantCounts(
+        total=total if total >= threshold else None,
+        threshold=threshold,
+        empty=total == 0,
+        tables=[
+            count_table("site", "By site", by_site, threshold, hide_small_labels=True),
+            count_table("stage", "By stage of the study", by_stage, threshold, categories=stages),
+            count_table(
+                "status", "By status", by_status, threshold, categories=ParticipantStatus.choices
+            ),
+        ],
+    )
+
+
+def register(project: Project) -> QuerySet[Participant]:
+    """The project's participants, for data custodians, by code."""
+    return Participant.objects.filter(project=project).select_related("stage", "created_by")
+
+
+def access_log(project: Project) -> QuerySet[ParticipantAccess]:
+    return ParticipantAccess.objects.filter(project=project)
+
+
+def custodians(project: Project) -> QuerySet[Membership]:
+    """The members who may see identifying details, for everyone else to know whom to ask."""
+    return Membership.objects.filter(project=project, is_data_custodian=True).select_related(
+        "person"
+    )
