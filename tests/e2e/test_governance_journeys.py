@@ -304,9 +304,12 @@ def test_lead_agrees_a_second_charter_version_and_members_acknowledge_it(
     changed = page.get_by_role("region", name="Publication rights")
     expect(changed.locator("ins")).to_have_text(["all findings", "and public contributors"])
     expect(changed.locator("del")).to_have_text(["every finding"])
-    rules = page.get_by_role("region", name="Allowed decision methods")
-    expect(rules.locator("del")).to_have_text(["Vote,"])
-    expect(rules.locator("ins")).to_have_text(["Vote,"])
+    questions = page.get_by_role("region", name="Methods allowed for research questions and aims")
+    expect(questions.locator("del")).to_have_text(["Vote,"])
+    expect(questions.locator("ins")).to_have_count(0)
+    team_rules = page.get_by_role("region", name="Methods allowed for team membership and roles")
+    expect(team_rules.locator("ins")).to_have_text(["Vote"])
+    expect(team_rules.locator("del")).to_have_count(0)
     expect(page.get_by_role("region", name="Data access and confidentiality")).to_have_count(0)
     expect(page.get_by_role("listitem").filter(has_text="Version 2,")).to_contain_text(
         "Public contributors comment on drafts too."
@@ -528,7 +531,7 @@ def test_finding_and_embargoed_output_through_review_revision_and_early_release(
     framing = page.get_by_role("region", name="Record a framing request")
     framing.get_by_label("Who asked").fill("Northbridge Trust communications")
     framing.get_by_label("What they asked").fill("Lead with the daytime results.")
-    framing.get_by_role("button", name="Record the request").click()
+    framing.get_by_role("button", name="Record the framing request").click()
     expect(message(page, "Framing request recorded.")).to_be_visible()
 
     # Act: the team declines the request, with its reason
@@ -632,7 +635,7 @@ def test_finding_and_embargoed_output_through_review_revision_and_early_release(
     ask.get_by_text("Ask for early release").click()
     ask.get_by_label("Who is asking").fill("Families' reference group")
     ask.get_by_label("Why early").fill("To share at the families' conference.")
-    ask.get_by_role("button", name="Record the request").click()
+    ask.get_by_role("button", name="Record the request for early release").click()
     expect(
         message(page, "Request recorded. The lead decides and gives the reason.")
     ).to_be_visible()
