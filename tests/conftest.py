@@ -7,6 +7,7 @@ signed in at all.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,3 +79,19 @@ def client_for(user: User | None) -> Client:
 @pytest.fixture
 def as_user():
     return client_for
+
+
+@pytest.fixture
+def keep_signal_handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """For running `db_worker --batch` inside a test. The worker installs its own SIGINT and
+    SIGTERM handlers, so pytest's are put back afterwards. Between tasks it closes "old"
+    database connections, and inside a test's transaction that would close the test's own
+    connection on PostgreSQL, so it is skipped here, as the test client skips it for requests.
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)

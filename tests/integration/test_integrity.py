@@ -10,8 +10,6 @@ import hashlib
 import html
 import itertools
 import json
-import signal
-from collections.abc import Iterator
 from functools import partial
 from io import StringIO
 from pathlib import Path
@@ -62,15 +60,6 @@ def prefixed(prefix: str, data: dict[str, str]) -> dict[str, str]:
 def media(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path / "media"
-
-
-@pytest.fixture
-def keep_signal_handlers() -> Iterator[None]:
-    """db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
 
 
 def url(name: str, team: Team, **kwargs: int) -> str:

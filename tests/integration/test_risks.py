@@ -4,8 +4,6 @@ background worker and `coproduce simulate`: what is saved, what is refused, and 
 from __future__ import annotations
 
 import datetime
-import signal
-from collections.abc import Iterator
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -859,15 +857,6 @@ def test_compare_without_two_finished_runs_goes_back_with_a_message(team: Team) 
 
 
 # The background worker -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def keep_signal_handlers() -> Iterator[None]:
-    """db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
 
 
 def test_large_forecast_is_queued_then_run_by_the_worker(
