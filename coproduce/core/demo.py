@@ -1203,6 +1203,7 @@ def _load_stage(
             stage=stage,
             attendees=attendees,
             organiser=team.people[team.spec.organisers[0]],
+            duration=Decimal(hours),
         )
         _activity_costs(team, rng, activity, attendees)
     # The organisers' work between meetings: arranging them in funded hours, and writing them up

@@ -1,5 +1,7 @@
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.forms import BaseForm
 from django.forms.renderers import TemplatesSetting
@@ -9,10 +11,35 @@ from coproduce.core.concurrency import StaleEdit, carry_current_version
 
 
 class PlainFormRenderer(TemplatesSetting):
-    """Renders every form with our templates: label, hint, error, then the field."""
+    """Renders every form with our templates: label, hint, error, then the field.
+
+    Widgets are drawn without `maxlength`: a browser silently cuts typed or pasted text at
+    that length, so "POUNDS" would be saved as "POU". The field still checks the length and
+    refuses a longer value with a message giving the limit.
+    """
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        widget = context.get("widget")
+        if isinstance(widget, dict) and "maxlength" in widget.get("attrs", {}):
+            widget["attrs"] = {k: v for k, v in widget["attrs"].items() if k != "maxlength"}
+        return super().render(template_name, context, request)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, given its value as an ISO date (2025-06-30).
+
+    A browser blanks an `<input type="date">` whose value is in any other format, such as
+    the site's British 30/06/2025, and an unchanged edit would then erase the date. Every
+    date field uses this widget.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def apply_errors(form: BaseForm, error: ValidationError) -> None:

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, Person
 from coproduce.catalogue.models import Stage
+from coproduce.core.forms import DateInput
 from coproduce.costs.models import (
     ActivityKind,
     CostCategory,
@@ -30,7 +31,6 @@ from coproduce.costs.services import (
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Project
 
-DATE = forms.DateInput(attrs={"type": "date"})
 NOT_NEGATIVE = [MinValueValidator(Decimal(0), "This cannot be negative.")]
 
 
@@ -41,7 +41,7 @@ def hours_field(label: str, **kwargs: Any) -> forms.DecimalField:
         decimal_places=2,
         required=False,
         validators=NOT_NEGATIVE,
-        widget=forms.NumberInput(attrs={"step": "0.25", "min": "0", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"min": "0", "inputmode": "decimal"}),
         **kwargs,
     )
 
@@ -52,7 +52,7 @@ def money_field(label: str, places: int = 2, **kwargs: Any) -> forms.DecimalFiel
         max_digits=12 + places,
         decimal_places=places,
         validators=NOT_NEGATIVE,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"min": "0", "inputmode": "decimal"}),
         **kwargs,
     )
 
@@ -99,7 +99,9 @@ class CostItemForm(forms.Form):
     budget_line = forms.CharField(
         max_length=120, required=False, help_text="Optional. The line in the grant budget."
     )
-    date = forms.DateField(required=False, widget=DATE, help_text="Required for actual costs.")
+    date = forms.DateField(
+        required=False, widget=DateInput(), help_text="Required for actual costs."
+    )
     currency = CurrencyField()
     # Four places, as stored: an imported amount such as 10.1250 can be edited as it is.
     amount = money_field(
@@ -153,8 +155,6 @@ class CostItemForm(forms.Form):
         kind, _, key = str(data.pop("bearer", "")).partition(":")
         data["bearer_person"] = self.people.get(key) if kind == "person" else None
         data["bearer_organisation"] = self.organisations.get(key) if kind == "org" else None
-        if data.get("hours") is not None and data.get("rate") is not None:
-            data["amount"] = None  # the service prices hours at the rate
         return data
 
 
@@ -164,7 +164,7 @@ class PaymentForm(forms.Form):
     payee = forms.ModelChoiceField(
         queryset=Person.objects.none(), label="Who is paid", empty_label="Choose a member"
     )
-    date = forms.DateField(widget=DATE)
+    date = forms.DateField(widget=DateInput())
     stage = StageChoiceField(queryset=Stage.objects.all(), empty_label="Choose a stage")
     description = forms.CharField(
         max_length=300, help_text='For example "Advisory group meeting, 3 hours".'
@@ -220,7 +220,7 @@ class PaymentForm(forms.Form):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Choose a kind"), *ActivityKind.choices])
     title = forms.CharField(max_length=200, help_text='For example "Steering group 4".')
-    date = forms.DateField(widget=DATE)
+    date = forms.DateField(widget=DateInput())
     stage = StageChoiceField(queryset=Stage.objects.all(), empty_label="Choose a stage")
     organiser = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
     duration = hours_field(
@@ -266,7 +266,7 @@ AttendeeFormSet = forms.formset_factory(AttendeeForm, extra=0)
 
 class TimeEntryForm(forms.Form):
     person = forms.ModelChoiceField(queryset=Person.objects.none(), empty_label="Choose a member")
-    date = forms.DateField(widget=DATE)
+    date = forms.DateField(widget=DateInput())
     stage = StageChoiceField(queryset=Stage.objects.all(), empty_label="Choose a stage")
     description = forms.CharField(
         max_length=200, help_text='What the work was, for example "Wrote the lay summary".'
@@ -334,8 +334,8 @@ class ThresholdForm(forms.ModelForm[PaymentThreshold]):
         model = PaymentThreshold
         fields = list(THRESHOLD_FIELDS)
         widgets = {
-            "valid_from": DATE,
-            "valid_to": DATE,
+            "valid_from": DateInput(),
+            "valid_to": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 

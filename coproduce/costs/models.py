@@ -337,6 +337,15 @@ class Activity(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # The meeting's length: an attendee's attendance when theirs is not given.
+    duration = models.DecimalField(
+        "length in hours",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO, "The length cannot be negative.")],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

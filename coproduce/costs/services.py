@@ -98,7 +98,16 @@ def _check_cost_item(item: CostItem) -> None:
 
 
 def _priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
+    """The stored amount: hours x rate when costed by the hour, else the amount given. Both an
+    amount and hours x rate that disagree are refused: neither is silently dropped."""
     if hours is not None and rate is not None:
+        if amount is not None and amount != hours * rate:
+            message = (
+                f"Give an amount or hours at a rate, not both: the amount is "
+                f"{amount.normalize():f} but {hours.normalize():f} hours at "
+                f"{rate.normalize():f} make {(hours * rate).normalize():f}. Clear one of them."
+            )
+            raise ValidationError({"amount": message, "hours": message})
         return hours * rate
     if amount is None:
         raise ValidationError({"amount": "Give an amount, or hours and an hourly rate."})
@@ -164,7 +173,9 @@ def _fill_cost_item(item: CostItem, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(item, name, value.strip() if isinstance(value, str) else value)
     item.currency = item.currency.upper()
-    item.amount = _priced(item.hours, item.rate, fields.get("amount", item.amount))
+    # An update that leaves the amount out keeps it, unless the item is costed by the hour.
+    kept = item.amount if item.hours is None or item.rate is None else None
+    item.amount = _priced(item.hours, item.rate, fields.get("amount", kept))
     _check_cost_item(item)
 
 
@@ -291,6 +302,7 @@ def activity_save(
     attendees: Sequence[AttendeeTime],
     organiser: Person | None = None,
     notes: str = "",
+    duration: Decimal | None = None,
     activity: Activity | None = None,
 ) -> Activity:
     """Log an activity, or change one, with each attendee's hours in one step. Attendees who
@@ -330,6 +342,7 @@ def activity_save(
     activity.stage = stage
     activity.organiser = organiser
     activity.notes = notes.strip()
+    activity.duration = duration
     activity.full_clean()
     activity.save()
     existing = {e.person_id: e for e in activity.time_entries.all()}

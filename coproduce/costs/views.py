@@ -268,7 +268,7 @@ def _activity_form(
     if activity is not None:
         initial = {
             name: getattr(activity, name)
-            for name in ("kind", "title", "date", "stage", "organiser", "notes")
+            for name in ("kind", "title", "date", "stage", "organiser", "notes", "duration")
         }
     form = ActivityForm(form_data(request), project=project, initial=initial)
     rows = AttendeeFormSet(
@@ -276,7 +276,7 @@ def _activity_form(
     )
     if request.method == "POST" and form.is_valid() and rows.is_valid():
         by_id = {p.pk: p for p in people}
-        duration = form.cleaned_data.pop("duration")
+        duration = form.cleaned_data["duration"]
         attendees = [
             _attendee(row, by_id, duration)
             for row in rows.cleaned_data

@@ -52,6 +52,10 @@ GBP = "GBP"
 ZERO = Decimal(0)
 
 
+# Every session in a series lasts two hours.
+SESSION_HOURS = Decimal(2)
+
+
 @dataclass(frozen=True)
 class Revision:
     """A new version of the charter: the sections and rules that changed, and who then
@@ -604,6 +608,7 @@ class _Governance:
                 attendees=attendees,
                 organiser=organiser,
                 notes=series.notes,
+                duration=SESSION_HOURS,
             )
             for attendee in attendees:
                 name = attendee.person.name
@@ -617,7 +622,7 @@ class _Governance:
 
     def attendee(self, name: str, said: int, series: Series) -> AttendeeTime:
         membership = self.members[name]
-        hours = {"attendance_hours": Decimal(2)}
+        hours = {"attendance_hours": SESSION_HOURS}
         if name == series.organiser:
             hours |= {
                 "preparation_hours": Decimal(3),

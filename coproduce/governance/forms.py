@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import VersionField
+from coproduce.core.forms import DateInput
 from coproduce.costs.models import Activity
 from coproduce.governance.charter import SECTIONS
 from coproduce.governance.models import CharterVersion, DecisionKind, DecisionMethod
@@ -88,7 +89,7 @@ class DecisionForm(forms.Form):
         help_text="The charter says which methods the team allows for each kind of decision.",
     )
     stage = StageChoiceField(queryset=Stage.objects.all(), empty_label=None)
-    decided_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(widget=DateInput())
     activity = forms.ModelChoiceField(
         queryset=Activity.objects.none(),
         required=False,

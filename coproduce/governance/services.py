@@ -245,7 +245,7 @@ def decision_save(
         Dissent(
             decision=decision,
             membership=d.membership,
-            name=(d.membership.person.name if d.membership else d.name.strip())[:200],
+            name=d.membership.person.name if d.membership else d.name.strip(),
             party=d.membership.person.party if d.membership else d.party,
             reason=d.reason.strip(),
         )

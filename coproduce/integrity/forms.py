@@ -8,6 +8,7 @@ from django.conf import settings
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import VersionField
+from coproduce.core.forms import DateInput
 from coproduce.integrity.models import (
     Audience,
     Finding,
@@ -18,7 +19,6 @@ from coproduce.integrity.models import (
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Project
 
-DATE = forms.DateInput(attrs={"type": "date"})
 PARTY_CHOICES = [("", "Choose one"), *PartyKind.choices]
 
 
@@ -80,7 +80,7 @@ class OutputForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     audience = forms.ChoiceField(choices=Audience.choices, help_text="Who it is written for.")
     release_date = forms.DateField(
-        widget=DATE,
+        widget=DateInput(),
         help_text="Before this date, only the roles the charter names can see or download it.",
     )
     file = forms.FileField(

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, PartyKind, Person, User
 from coproduce.catalogue.models import Stage
+from coproduce.core.forms import DateInput
 from coproduce.projects.models import Membership, Project, ProjectRole
 from coproduce.projects.services import PROJECT_FIELDS
 
@@ -28,8 +29,8 @@ class ProjectForm(forms.ModelForm[Project]):
         model = Project
         fields = list(PROJECT_FIELDS)
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "why_coproduce": forms.Textarea(attrs={"rows": 3}),
             "intended_outcomes": forms.Textarea(attrs={"rows": 3}),

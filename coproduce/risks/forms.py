@@ -39,7 +39,7 @@ def _weeks(label: str) -> forms.DecimalField:
         decimal_places=1,
         required=False,
         min_value=Decimal(0),
-        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"min": "0", "inputmode": "decimal"}),
     )
 
 
@@ -78,7 +78,7 @@ class RiskForm(forms.Form):
         min_value=Decimal(0),
         max_value=Decimal(1),
         required=False,
-        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
+        widget=forms.NumberInput(attrs={"min": "0", "max": "1"}),
         help_text="Between 0 and 1. Leave empty to use the default for its likelihood.",
     )
     delay_low = _weeks("Delay, optimistic (weeks)")

@@ -177,9 +177,25 @@ def test_cost_item_create_prices_hours_at_the_rate_exactly(team: Team) -> None:
     assert present(item.amount, item.currency) == "£83.32"  # half to even, only when shown
 
 
-def test_cost_item_create_ignores_an_amount_given_with_hours_and_rate(team: Team) -> None:
+def test_cost_item_create_refuses_an_amount_that_disagrees_with_hours_and_rate(
+    team: Team,
+) -> None:
+    # Act
+    with pytest.raises(ValidationError) as raised:
+        cost_item_create(
+            **cost_fields(team, amount=Decimal(1200), hours=Decimal(10), rate=Decimal(25))
+        )
+
+    # Assert: both fields are named, the figures are given, and nothing is saved.
+    errors = raised.value.message_dict
+    assert set(errors) >= {"amount", "hours"}
+    assert "the amount is 1200 but 10 hours at 25 make 250" in errors["amount"][0]
+    assert not CostItem.objects.exists()
+
+
+def test_cost_item_create_accepts_an_amount_equal_to_hours_times_rate(team: Team) -> None:
     item = cost_item_create(
-        **cost_fields(team, amount=Decimal("1.00"), hours=Decimal(2), rate=Decimal("10.50"))
+        **cost_fields(team, amount=Decimal("21.00"), hours=Decimal(2), rate=Decimal("10.50"))
     )
 
     assert item.amount == Decimal("21.00")
