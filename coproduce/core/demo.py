@@ -37,6 +37,8 @@ from coproduce.costs.models import (
     MemberTerms,
     Rate,
     RateKind,
+    RateUnit,
+    ThresholdPeriod,
     TimeEntry,
 )
 from coproduce.costs.services import AttendeeTime
@@ -822,6 +824,7 @@ def load_portfolio() -> None:
     stages = {s.number: s for s in Stage.objects.all()}
     criteria = {c.code: c for c in EmphasisCriterion.objects.all()}
     rates = {r.code: r for r in Rate.objects.filter(organisation__isnull=True, kind=RateKind.STAFF)}
+    _load_rate_card(admin, organisations[0])
     for spec in PROJECTS:
         _load_project(spec, people, organisations[0], stages, criteria, rates)
     # Study participants and their data custodians, once the projects and teams exist.
@@ -829,6 +832,37 @@ def load_portfolio() -> None:
     # A check of the audit and ledger chains once everything is written, so the integrity
     # pages say when they were last checked.
     load_chain_check()
+
+
+def _load_rate_card(by: User, host: Organisation) -> None:
+    """The host's own card beside the shipped defaults: its half-day advisory fee and its
+    finance office's yearly review line. Neither is used by the demo's costs, so the figures
+    stay those of the shipped rates."""
+    costs.rate_save(
+        by=by,
+        organisation=host,
+        kind=RateKind.CONTRIBUTOR,
+        label="Advisory panel half day (Northbridge)",
+        unit=RateUnit.HALF_DAY,
+        hours_in_unit=Decimal("3.5"),
+        amount=Decimal("90.00"),
+        currency="GBP",
+        year=2025,
+        source="Northbridge public involvement payment policy, 2025",
+        note="Travel is reimbursed separately at cost.",
+    )
+    costs.threshold_save(
+        by=by,
+        organisation=host,
+        name="Finance review of yearly payments to one person",
+        period=ThresholdPeriod.YEAR,
+        amount=Decimal("5000.00"),
+        currency="GBP",
+        valid_from=datetime.date(2025, 1, 1),
+        valid_to=None,
+        source="Northbridge finance regulations, section 12",
+        note="Above this, the finance office checks the payments before the next one.",
+    )
 
 
 def _load_project(

@@ -184,6 +184,52 @@ class DissentInput:
     membership: Membership | None = None
 
 
+def _dissents_set(*, by: User, decision: Decision, dissents: Sequence[DissentInput]) -> None:
+    """Keep the recorded dissents that are unchanged, remove those no longer given and add the
+    new ones; the change log has an entry only when something changed."""
+    wanted = [
+        (
+            d.membership.pk if d.membership else None,
+            d.membership.person.name if d.membership else d.name.strip(),
+            d.membership.person.party if d.membership else d.party,
+            d.reason.strip(),
+        )
+        for d in dissents
+    ]
+    kept: list[tuple[Any, ...]] = []
+    removed = 0
+    for row in decision.dissents.all():
+        key = (row.membership_id, row.name, row.party, row.reason)
+        if key in wanted and wanted.count(key) > kept.count(key):
+            kept.append(key)
+        else:
+            row.delete()
+            removed += 1
+    added = list(wanted)
+    for key in kept:
+        added.remove(key)
+    memberships = {d.membership.pk: d.membership for d in dissents if d.membership}
+    Dissent.objects.bulk_create(
+        Dissent(
+            decision=decision,
+            membership=memberships.get(member) if member else None,
+            name=name,
+            party=party,
+            reason=reason,
+        )
+        for member, name, party, reason in added
+    )
+    if added or removed:
+        audit_record(
+            by=by,
+            action="decision.dissent",
+            target=decision,
+            changes={
+                "dissents": [{"name": name, "reason": reason} for _, name, _, reason in wanted]
+            },
+        )
+
+
 @transaction.atomic
 def decision_save(
     *,
@@ -239,28 +285,6 @@ def decision_save(
         for name, value in fields.items():
             setattr(decision, name, value)
         audited_save(decision, by=by, action="decision.update", before=before)
-        decision.dissents.all().delete()
     decision.present.set(present)
-    Dissent.objects.bulk_create(
-        Dissent(
-            decision=decision,
-            membership=d.membership,
-            name=d.membership.person.name if d.membership else d.name.strip(),
-            party=d.membership.person.party if d.membership else d.party,
-            reason=d.reason.strip(),
-        )
-        for d in dissents
-    )
-    if dissents:
-        audit_record(
-            by=by,
-            action="decision.dissent",
-            target=decision,
-            changes={
-                "dissents": [
-                    {"name": d.name or str(d.membership), "reason": d.reason.strip()}
-                    for d in dissents
-                ]
-            },
-        )
+    _dissents_set(by=by, decision=decision, dissents=dissents)
     return decision
