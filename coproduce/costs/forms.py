@@ -260,6 +260,22 @@ class AttendeeForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": "0"}),
     )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [name for name in ATTENDEE_FIGURES if data.get(name) not in (None, "")]
+        if given and not data.get("attended"):
+            # Not silently dropped: hours typed for someone not ticked would be lost.
+            self.add_error("attended", "Tick them as attended, or clear the hours given for them.")
+        return data
+
+
+ATTENDEE_FIGURES = (
+    "attendance_hours",
+    "preparation_hours",
+    "administration_hours",
+    "follow_up_hours",
+    "contributions",
+)
 
 AttendeeFormSet = forms.formset_factory(AttendeeForm, extra=0)
 

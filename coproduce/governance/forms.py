@@ -130,6 +130,10 @@ class DecisionForm(forms.Form):
             del self.fields["version"]
 
 
+# A row with any of these given is a dissent to record, or an error; never silently dropped.
+DISSENT_FIELDS = ("membership", "name", "party", "reason")
+
+
 class DissentForm(forms.Form):
     membership = MemberChoiceField(
         queryset=Membership.objects.none(), required=False, label="Member who dissented"
@@ -150,11 +154,17 @@ class DissentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        filled = data.get("membership") or data.get("name") or data.get("reason")
+        filled = any(data.get(k) for k in DISSENT_FIELDS)
         if not filled:
             return data
         if not data.get("membership") and not data.get("name"):
             raise ValidationError("Choose the member who dissented, or give their name.")
+        if data.get("membership") and (data.get("name") or data.get("party")):
+            # Not silently dropped: a member's name and party are those of the member.
+            self.add_error(
+                "name" if data.get("name") else "party",
+                "Choose a member or give the name and party of someone who is not one, not both.",
+            )
         if not data.get("membership") and not data.get("party"):
             self.add_error("party", "Give the party of someone who is not a member.")
         if not data.get("reason"):
@@ -163,7 +173,7 @@ class DissentForm(forms.Form):
 
     @property
     def is_blank(self) -> bool:
-        return not any(self.cleaned_data.get(k) for k in ("membership", "name", "reason"))
+        return not any(self.cleaned_data.get(k) for k in DISSENT_FIELDS)
 
 
 DissentFormSet = forms.formset_factory(DissentForm, extra=2)

@@ -206,7 +206,13 @@ def _decision_form(
         prefix="dissent",
         form_kwargs={"project": project},
         initial=[
-            {"membership": d.membership, "name": d.name, "party": d.party, "reason": d.reason}
+            # A member's name and party come from the member: the fields are for others.
+            {
+                "membership": d.membership,
+                "name": "" if d.membership else d.name,
+                "party": "" if d.membership else d.party,
+                "reason": d.reason,
+            }
             for d in decision.dissents.all()
         ]
         if decision
