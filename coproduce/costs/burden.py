@@ -15,11 +15,16 @@ Definitions (also on the burden page and in docs/burden.md):
   does not reveal that someone is there. If the suppressed groups together hold between 1 and
   threshold - 1 people, subtracting the shown groups from the total would reveal them, so the
   smallest shown group is suppressed too, until they hold none or at least the threshold.
+- **Linked tables**: a viewer sees every table of a page at once (and the organisation's page
+  beside each of its projects' pages), so hiding table by table is not enough: one shown group
+  minus another may leave a small one. `protect()` checks every table shown together and hides
+  more groups until no combination of shown figures isolates a group of 1 to threshold - 1
+  people. Method and sources in docs/costs.md, "Disclosure control across tables".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -49,6 +54,9 @@ class PersonLoad:
     unfunded_hours: Decimal = Decimal(0)
     time_value: Totals = field(default_factory=dict)
     money_borne: Totals = field(default_factory=dict)
+    # The projects whose burden pages count this person: the organisation's page is protected
+    # against each of them, since one viewer may see both.
+    projects: frozenset[int] = frozenset()
 
     total_hours: Decimal = field(init=False)
 
@@ -120,6 +128,9 @@ class BurdenReport:
     warnings: list[BurdenWarning]
     threshold: int
     warning_ratio: Decimal
+    # False when the page's "everyone" figures would give a small group away beside another
+    # page the same viewer sees (an organisation hardly larger than one of its projects).
+    totals_shown: bool = True
 
     def people_by_hours(self) -> list[PersonLoad]:
         """Everyone, most hours first: for the named table a project's leads see."""
@@ -162,6 +173,171 @@ def suppressed_groups(people: Mapping[str, int], threshold: int) -> frozenset[st
     return frozenset(hidden)
 
 
+CellKey = tuple[str, str]
+# The page's "everyone" figures: a cell like the others, holding everyone on the page.
+TOTAL: CellKey = ("", "everyone")
+# The most combinations of small groups one search tries before it stops and hides more.
+SEARCH_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure a page shows about a group: the units it adds up (a unit is a set of people
+    alike in every table shown together, so no figure on the page tells them apart), whether
+    it may be hidden, and whether it should be hidden only after the others (the groups the
+    burden warnings are about)."""
+
+    key: CellKey
+    units: frozenset[Hashable]
+    hideable: bool = True
+    hide_last: bool = False
+
+
+def protect(
+    cells: Sequence[Cell],
+    weights: Mapping[Hashable, int],
+    *,
+    threshold: int,
+    hidden: Collection[CellKey] = (),
+) -> frozenset[CellKey]:
+    """Linked secondary suppression over every cell shown together.
+
+    `weights` gives each unit's number of people. While some combination of the shown cells'
+    figures (any sum and difference, indeed any rational combination) adds up exactly a group
+    of 1 to threshold - 1 people other than everyone, one more cell is hidden: the smallest
+    hideable cell the combination uses, the warned-about groups last. The choice depends only
+    on who is in which cell, never on hours or money, so the pattern of hidden cells says
+    nothing about the values. Returns every hidden key, `hidden` included."""
+    hidden_keys = set(hidden)
+    order = {cell.key: index for index, cell in enumerate(cells)}
+
+    def size(cell: Cell) -> int:
+        return sum(weights.get(unit, 0) for unit in cell.units)
+
+    while True:
+        shown = [cell for cell in cells if cell.key not in hidden_keys]
+        found = small_group(shown, weights, threshold=threshold)
+        if found is None:
+            return frozenset(hidden_keys)
+        group, involved = found
+        candidates = [cell for cell in involved if cell.hideable] or [
+            cell for cell in shown if cell.hideable and cell.units & group
+        ]
+        if not candidates:
+            # Only fixed cells (the page's totals) are involved: nothing left to hide.
+            return frozenset(hidden_keys)
+        victim = min(candidates, key=lambda cell: (cell.hide_last, size(cell), order[cell.key]))
+        hidden_keys.add(victim.key)
+
+
+def small_group(
+    shown: Sequence[Cell], weights: Mapping[Hashable, int], *, threshold: int
+) -> tuple[frozenset[Hashable], list[Cell]] | None:
+    """A group of 1 to threshold - 1 people (not everyone) whose figures some combination of
+    the shown cells adds up exactly, with the cells that combination uses; None if there is
+    none.
+
+    Exact linear algebra over the rationals: units in the same shown cells form one class (no
+    figure tells them apart); a set S of classes is disclosed when its indicator vector lies in
+    the row space of the cells-by-classes matrix. In reduced row echelon form that holds when
+    the rows whose pivots lie in S add up to S's indicator. Every class of S has fewer people
+    than the threshold, so only the rows with a small pivot class need to be tried, in sets
+    of fewer people than the threshold."""
+    signatures: dict[Hashable, list[int]] = {}
+    for index, cell in enumerate(shown):
+        for unit in cell.units:
+            if weights.get(unit, 0) > 0:
+                signatures.setdefault(unit, []).append(index)
+    classes: dict[tuple[int, ...], list[Hashable]] = {}
+    for unit, signature in signatures.items():
+        classes.setdefault(tuple(signature), []).append(unit)
+    class_weight = {sig: sum(weights[unit] for unit in units) for sig, units in classes.items()}
+    # Large classes first, so that they take the pivots and few small classes do.
+    columns = sorted(classes, key=lambda sig: (-class_weight[sig], sig))
+    if not any(class_weight[sig] < threshold for sig in columns):
+        return None
+    rows, transform, pivots = _echelon(
+        [[Fraction(int(index in set(sig))) for sig in columns] for index in range(len(shown))]
+    )
+    weight = [class_weight[sig] for sig in columns]
+    small = [row for row, pivot in enumerate(pivots) if weight[pivot] < threshold]
+    everyone = set(range(len(columns)))
+    tried = 0
+
+    def found(chosen: Sequence[int]) -> tuple[frozenset[Hashable], list[Cell]]:
+        members = [column for column, sig in enumerate(columns) if _sum(rows, chosen, column)]
+        group = frozenset(unit for column in members for unit in classes[columns[column]])
+        coefficients = [
+            sum((transform[r][j] for r in chosen), Fraction(0)) for j in range(len(shown))
+        ]
+        return group, [shown[j] for j, c in enumerate(coefficients) if c]
+
+    def search(
+        start: int, chosen: list[int], people: int
+    ) -> tuple[frozenset[Hashable], list[Cell]] | None:
+        nonlocal tried
+        for position in range(start, len(small)):
+            row = small[position]
+            total = people + weight[pivots[row]]
+            if total >= threshold:
+                continue
+            chosen.append(row)
+            tried += 1
+            if tried > SEARCH_LIMIT:
+                # Too many to try: hide more rather than guess (the smallest class's cells).
+                return found(chosen[-1:])
+            sums = [sum((rows[r][c] for r in chosen), Fraction(0)) for c in range(len(columns))]
+            if all(value in (0, 1) for value in sums):
+                members = {c for c, value in enumerate(sums) if value == 1}
+                people_in = sum(weight[c] for c in members)
+                if 0 < people_in < threshold and members != everyone:
+                    return found(chosen)
+            deeper = search(position + 1, chosen, total)
+            if deeper is not None:
+                return deeper
+            chosen.pop()
+        return None
+
+    return search(0, [], 0)
+
+
+def _sum(rows: Sequence[Sequence[Fraction]], chosen: Sequence[int], column: int) -> bool:
+    return sum((rows[r][column] for r in chosen), Fraction(0)) == 1
+
+
+def _echelon(
+    matrix: list[list[Fraction]],
+) -> tuple[list[list[Fraction]], list[list[Fraction]], list[int]]:
+    """Reduced row echelon form of `matrix`, exactly: its nonzero rows, for each the
+    combination of the original rows that makes it, and each row's pivot column."""
+    height = len(matrix)
+    width = len(matrix[0]) if matrix else 0
+    rows = [list(row) for row in matrix]
+    transform = [[Fraction(int(i == j)) for j in range(height)] for i in range(height)]
+    pivots: list[int] = []
+    rank = 0
+    for column in range(width):
+        pivot = next((r for r in range(rank, height) if rows[r][column]), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        transform[rank], transform[pivot] = transform[pivot], transform[rank]
+        scale = rows[rank][column]
+        if scale != 1:
+            rows[rank] = [value / scale for value in rows[rank]]
+            transform[rank] = [value / scale for value in transform[rank]]
+        for other in range(height):
+            factor = rows[other][column] if other != rank else 0
+            if factor:
+                rows[other] = [a - factor * b for a, b in zip(rows[other], rows[rank], strict=True)]
+                transform[other] = [
+                    a - factor * b for a, b in zip(transform[other], transform[rank], strict=True)
+                ]
+        pivots.append(column)
+        rank += 1
+    return rows[:rank], transform[:rank], pivots
+
+
 @dataclass
 class _Group:
     people: int = 0
@@ -171,12 +347,14 @@ class _Group:
 
 
 def group_table(loads: Sequence[PersonLoad], dimension: Dimension, threshold: int) -> GroupTable:
-    """The people divided into the dimension's groups, each with its figures or suppressed."""
+    """The people divided into the dimension's groups, each with its figures or suppressed.
+    One table alone: `analyse` protects the tables of a page together."""
     groups: dict[str, _Group] = {}
     key = dimension.key
     for load in loads:
         _add(groups.get(code := key(load)) or groups.setdefault(code, _Group()), load)
-    return _table(groups, dimension, threshold)
+    groups = _with_categories(groups, dimension)
+    return _table(groups, dimension, _table_hidden(groups, dimension, threshold), threshold)
 
 
 def _add(group: _Group, load: PersonLoad) -> None:
@@ -197,11 +375,17 @@ def _merged(parts: Iterable[_Group]) -> _Group:
     return whole
 
 
-def _table(groups: Mapping[str, _Group], dimension: Dimension, threshold: int) -> GroupTable:
-    labels = dict(dimension.categories)
-    groups = {**{code: _Group() for code in labels}, **groups}
+def _with_categories(groups: Mapping[str, _Group], dimension: Dimension) -> dict[str, _Group]:
+    return {**{code: _Group() for code, _ in dimension.categories}, **groups}
+
+
+def _table_hidden(
+    groups: Mapping[str, _Group], dimension: Dimension, threshold: int
+) -> frozenset[str]:
+    """The groups one table hides by itself: the small ones, the secondary ones that keep
+    the total from giving them away, and a whole sensitive table whose one shown group holds
+    everyone."""
     total_people = sum(group.people for group in groups.values())
-    total_hours = sum((group.hours for group in groups.values()), Decimal(0))
     hidden = suppressed_groups({code: g.people for code, g in groups.items()}, threshold)
     if dimension.sensitive and any(
         g.people == total_people > 0 for code, g in groups.items() if code not in hidden
@@ -209,6 +393,15 @@ def _table(groups: Mapping[str, _Group], dimension: Dimension, threshold: int) -
         # One shown group holding everyone tells each person's answer to anyone who can see
         # who is in the team: hide the whole table.
         hidden = frozenset(groups)
+    return hidden
+
+
+def _table(
+    groups: Mapping[str, _Group], dimension: Dimension, hidden: Collection[str], threshold: int
+) -> GroupTable:
+    labels = dict(dimension.categories)
+    total_people = sum(group.people for group in groups.values())
+    total_hours = sum((group.hours for group in groups.values()), Decimal(0))
     rows = []
     for code, group in groups.items():
         label = labels.get(code, code)
@@ -236,6 +429,125 @@ def _table(groups: Mapping[str, _Group], dimension: Dimension, threshold: int) -
         hours=total_hours,
         threshold=threshold,
     )
+
+
+Profile = tuple[str, ...]
+
+
+def page_cells(
+    counts: Mapping[Profile, int], *, unit: Callable[[Profile], Hashable] = lambda p: p
+) -> list[Cell]:
+    """The cells of one burden page over people counted by profile (their group in every
+    dimension): one per group of every table, listed categories included, then the total."""
+    cells = []
+    for index, dimension in enumerate(DIMENSIONS):
+        members: dict[str, set[Hashable]] = {code: set() for code, _ in dimension.categories}
+        for profile in counts:
+            members.setdefault(profile[index], set()).add(unit(profile))
+        for code, units in members.items():
+            watched = (dimension.code, code) in WATCHED
+            cells.append(Cell((dimension.code, code), frozenset(units), hide_last=watched))
+    cells.append(Cell(TOTAL, frozenset(unit(profile) for profile in counts), hideable=False))
+    return cells
+
+
+def page_hidden(counts: Mapping[Profile, int], *, threshold: int) -> frozenset[CellKey]:
+    """Every cell a burden page over these people hides: each table's own rule, then linked
+    suppression across the tables. Depends only on who is in which group."""
+    first: set[CellKey] = set()
+    for index, dimension in enumerate(DIMENSIONS):
+        people: dict[str, int] = {}
+        for profile, count in counts.items():
+            people[profile[index]] = people.get(profile[index], 0) + count
+        groups = _with_categories({code: _Group(people=n) for code, n in people.items()}, dimension)
+        first |= {(dimension.code, code) for code in _table_hidden(groups, dimension, threshold)}
+    weights: dict[Hashable, int] = dict(counts)
+    return protect(page_cells(counts), weights, threshold=threshold, hidden=first)
+
+
+def protect_against_projects(
+    counts: Mapping[Profile, int],
+    projects: Mapping[int, Mapping[Profile, int]],
+    hidden: frozenset[CellKey],
+    *,
+    threshold: int,
+) -> frozenset[CellKey]:
+    """The organisation's hidden cells, with more hidden so that no project's page beside the
+    organisation's gives a small group away. A person is one unit inside the project and the
+    organisation's figures treat them as the same unit outside it, which assumes that their
+    figures on the organisation's page are the project's (the worst case for the people who
+    work only on that project).
+
+    A project needs checking only when some class of people the organisation page cannot tell
+    apart would have fewer than the threshold left outside it: otherwise every figure derivable
+    from the organisation's page keeps at least the threshold outside the project."""
+    org_cells = page_cells(counts)
+    everyone = sum(counts.values())
+    classes = _classes(org_cells, hidden, counts)
+    for project_id in sorted(projects):
+        inside = projects[project_id]
+        if not _project_can_matter(classes, counts, inside, everyone, threshold):
+            continue
+        joint_weights: dict[Hashable, int] = {}
+        for profile, count in counts.items():
+            joint_weights[(profile, True)] = inside.get(profile, 0)
+            joint_weights[(profile, False)] = count - inside.get(profile, 0)
+        joint = [
+            Cell(
+                cell.key,
+                frozenset(u for p in cell.units for u in ((p, True), (p, False))),
+                # The organisation's total is hidden only when nothing else will do.
+                hide_last=cell.hide_last or cell.key == TOTAL,
+            )
+            for cell in org_cells
+        ]
+        project_hidden = page_hidden(inside, threshold=threshold)
+        prefix = f"project {project_id}:"
+        fixed = set(hidden)
+        for cell in page_cells(inside, unit=lambda p: (p, True)):
+            key = (prefix + cell.key[0], cell.key[1])
+            joint.append(Cell(key, cell.units, hideable=False))
+            if cell.key in project_hidden:
+                fixed.add(key)
+        protected = protect(joint, joint_weights, threshold=threshold, hidden=fixed)
+        protected = frozenset(key for key in protected if not key[0].startswith(prefix))
+        if protected != hidden:
+            hidden = protected
+            classes = _classes(org_cells, hidden, counts)
+    return hidden
+
+
+def _classes(
+    cells: Sequence[Cell], hidden: Collection[CellKey], counts: Mapping[Profile, int]
+) -> tuple[dict[Profile, tuple[int, ...]], dict[tuple[int, ...], int]]:
+    """Each profile's class (the shown cells it is in) and each class's number of people."""
+    shown = [cell for cell in cells if cell.key not in hidden]
+    signature = {
+        profile: tuple(i for i, cell in enumerate(shown) if profile in cell.units)
+        for profile in counts
+    }
+    weight: dict[tuple[int, ...], int] = {}
+    for profile, count in counts.items():
+        weight[signature[profile]] = weight.get(signature[profile], 0) + count
+    return signature, weight
+
+
+def _project_can_matter(
+    classes: tuple[dict[Profile, tuple[int, ...]], dict[tuple[int, ...], int]],
+    counts: Mapping[Profile, int],
+    inside: Mapping[Profile, int],
+    everyone: int,
+    threshold: int,
+) -> bool:
+    outside = everyone - sum(inside.values())
+    if 0 < outside < threshold:
+        return True
+    signature, class_weight = classes
+    class_inside: dict[tuple[int, ...], int] = {}
+    for profile, count in inside.items():
+        if count:
+            class_inside[signature[profile]] = class_inside.get(signature[profile], 0) + count
+    return any(class_weight[sig] - n < threshold for sig, n in class_inside.items())
 
 
 # The groups the warnings are about are reported whole (doctoral with early career, and so on),
@@ -302,10 +614,12 @@ def analyse(
     threshold: int,
     warning_ratio: Decimal,
     labels: Mapping[str, Mapping[str, str]] | None = None,
+    linked: bool = False,
 ) -> BurdenReport:
     """Every group table, and a warning for each watched group shown with a burden ratio at or
     above `warning_ratio`. `labels` names the codes of the open dimensions (party,
-    organisation)."""
+    organisation). The tables are protected together (`protect`); with `linked`, also against
+    the page of each project in the people's `projects` (the organisation's page)."""
     if threshold < 3:
         raise ValueError("The disclosure threshold is never below 3.")
     people = list(loads)
@@ -316,13 +630,22 @@ def analyse(
     for load in people:
         profile = tuple(key(load) for key in keys)
         _add(profiles.get(profile) or profiles.setdefault(profile, _Group()), load)
+    counts = {profile: group.people for profile, group in profiles.items()}
+    hidden = page_hidden(counts, threshold=threshold)
+    if linked:
+        hidden = protect_against_projects(
+            counts, _counts_by_project(people, keys), hidden, threshold=threshold
+        )
     tables = []
     for index, dimension in enumerate(DIMENSIONS):
         by_group: dict[str, list[_Group]] = {}
         for profile, group in profiles.items():
             by_group.setdefault(profile[index], []).append(group)
-        merged = {code: _merged(parts) for code, parts in by_group.items()}
-        table = _table(merged, dimension, threshold)
+        merged = _with_categories(
+            {code: _merged(parts) for code, parts in by_group.items()}, dimension
+        )
+        table_hidden = {code for code in merged if (dimension.code, code) in hidden}
+        table = _table(merged, dimension, table_hidden, threshold)
         names = (labels or {}).get(dimension.code, {})
         if names:
             rows = [_relabel(row, names) for row in table.rows]
@@ -350,7 +673,21 @@ def analyse(
         warnings=warnings,
         threshold=threshold,
         warning_ratio=warning_ratio,
+        totals_shown=TOTAL not in hidden,
     )
+
+
+def _counts_by_project(
+    people: Iterable[PersonLoad], keys: Sequence[Callable[[PersonLoad], str]]
+) -> dict[int, dict[Profile, int]]:
+    counts: dict[int, dict[Profile, int]] = {}
+    for load in people:
+        if load.projects:
+            profile = tuple(key(load) for key in keys)
+            for project in load.projects:
+                inside = counts.setdefault(project, {})
+                inside[profile] = inside.get(profile, 0) + 1
+    return counts
 
 
 def _relabel(row: GroupRow, names: Mapping[str, str]) -> GroupRow:

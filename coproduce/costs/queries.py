@@ -26,7 +26,7 @@ from coproduce.costs.models import (
     ThresholdPeriod,
     TimeEntry,
 )
-from coproduce.projects.models import Project
+from coproduce.projects.models import Membership, Project
 
 # An entry's hours, added up as plain SQL: Django would cast each partial sum of decimal
 # columns to NUMERIC on SQLite, which a million times over costs more than the sum itself.
@@ -112,32 +112,47 @@ def burden_for_project(project: Project) -> BurdenReport:
 
 
 def burden_for_organisation(organisation: Organisation) -> BurdenReport:
+    """The organisation's projects together, protected also against each project's own page,
+    which the same viewer may see."""
     return burden(
         Project.objects.filter(organisation=organisation),
         threshold=organisation.disclosure_threshold,
         warning_ratio=organisation.burden_warning_ratio,
+        linked=True,
     )
 
 
 def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
     """Each person's totals over the projects: everyone who is a member or logged time.
 
-    Three aggregate queries: time by person and currency (the big one), money borne by person
-    and currency, and the people themselves. Equity attributes are masked here, before they
-    leave the database layer, for everyone who has not consented.
+    Four aggregate queries: time by person and currency (the big one), money borne by person
+    and currency, the memberships, and the people themselves. Equity attributes are masked
+    here, before they leave the database layer, for everyone who has not consented. Each
+    person's `projects` are those whose own burden page counts them (member, logged time or
+    bore a cost there).
     """
     project_ids = projects.values("pk")
-    time = _time_by_person(project_ids)
+    in_projects: dict[int, set[int]] = {}
+    time = _time_by_person(project_ids, in_projects)
     borne: dict[int, dict[str, Decimal]] = {}
     for cost in (
         CostItem.objects.filter(
             project__in=project_ids, status=CostStatus.ACTUAL, bearer_person__isnull=False
         )
-        .values("bearer_person_id", "currency")
+        .values("bearer_person_id", "currency", "project_id")
         .annotate(total=Sum("amount"))
         .order_by()
     ):
-        borne.setdefault(cost["bearer_person_id"], {})[cost["currency"]] = cost["total"]
+        person_borne = borne.setdefault(cost["bearer_person_id"], {})
+        currency = cost["currency"]
+        person_borne[currency] = person_borne.get(currency, Decimal(0)) + cost["total"]
+        in_projects.setdefault(cost["bearer_person_id"], set()).add(cost["project_id"])
+    for person_id, project_id in (
+        Membership.objects.filter(project__in=project_ids)
+        .values_list("person_id", "project_id")
+        .order_by()
+    ):
+        in_projects.setdefault(person_id, set()).add(project_id)
     columns = PERSON_COLUMNS
     people = list(
         Person.objects.filter(memberships__project__in=project_ids)
@@ -166,6 +181,7 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
                 unfunded_hours=totals.unfunded(),
                 time_value=totals.value(),
                 money_borne=borne.get(person["pk"], {}),
+                projects=frozenset(in_projects.get(person["pk"], ())),
             )
         )
     return loads
@@ -191,8 +207,11 @@ class _Time:
         return {currency: Decimal(units).scaleb(-6) for currency, units in self.value_units.items()}
 
 
-def _time_by_person(project_ids: QuerySet[Project, Any]) -> dict[int, _Time]:
-    """Each person's hours by kind, unfunded hours and time value, in one aggregate query.
+def _time_by_person(
+    project_ids: QuerySet[Project, Any], in_projects: dict[int, set[int]]
+) -> dict[int, _Time]:
+    """Each person's hours by kind, unfunded hours and time value, in one aggregate query;
+    the projects each person logged time on go into `in_projects`.
 
     Grouped by project as well, in the order of the time_entry_burden index, so the database
     reads that index alone and in order, without sorting; a person's projects add up here.
@@ -220,6 +239,7 @@ def _time_by_person(project_ids: QuerySet[Project, Any]) -> dict[int, _Time]:
             value=units(Sum("cost"), 6),
         )
         .values_list(
+            "project_id",
             "person_id",
             "currency",
             "attendance",
@@ -236,6 +256,7 @@ def _time_by_person(project_ids: QuerySet[Project, Any]) -> dict[int, _Time]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for (
+            project_id,
             person_id,
             currency,
             attendance,
@@ -247,6 +268,9 @@ def _time_by_person(project_ids: QuerySet[Project, Any]) -> dict[int, _Time]:
             totals = time.get(person_id)
             if totals is None:
                 totals = time[person_id] = _Time()
+                in_projects[person_id] = {project_id}
+            else:
+                in_projects[person_id].add(project_id)
             hours = totals.hour_units
             hours[0] += attendance or 0
             hours[1] += preparation or 0
@@ -263,7 +287,9 @@ def _disclosed(value: str, consented: bool) -> str:
     return value if consented and value and value != "not_say" else NOT_DISCLOSED
 
 
-def burden(projects: QuerySet[Project], *, threshold: int, warning_ratio: Decimal) -> BurdenReport:
+def burden(
+    projects: QuerySet[Project], *, threshold: int, warning_ratio: Decimal, linked: bool = False
+) -> BurdenReport:
     loads = person_loads(projects)
     organisations = {load.organisation: load.organisation for load in loads if load.organisation}
     return analyse(
@@ -274,6 +300,7 @@ def burden(projects: QuerySet[Project], *, threshold: int, warning_ratio: Decima
             "party": dict(PartyKind.choices),
             "organisation": {**organisations, "none": "No organisation"},
         },
+        linked=linked,
     )
 
 
