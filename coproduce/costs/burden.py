@@ -184,13 +184,14 @@ SEARCH_LIMIT = 4096
 class Cell:
     """One figure a page shows about a group: the units it adds up (a unit is a set of people
     alike in every table shown together, so no figure on the page tells them apart), whether
-    it may be hidden, and whether it should be hidden only after the others (the groups the
-    burden warnings are about)."""
+    it may be hidden, and how late to hide it: `rank` orders the choice before size (the
+    groups of the open dimensions first, then the equity groups, the groups the burden
+    warnings are about last)."""
 
     key: CellKey
     units: frozenset[Hashable]
     hideable: bool = True
-    hide_last: bool = False
+    rank: int = 0
 
 
 def protect(
@@ -205,7 +206,7 @@ def protect(
     `weights` gives each unit's number of people. While some combination of the shown cells'
     figures (any sum and difference, indeed any rational combination) adds up exactly a group
     of 1 to threshold - 1 people other than everyone, one more cell is hidden: the smallest
-    hideable cell the combination uses, the warned-about groups last. The choice depends only
+    hideable cell the combination uses, in the order of the cells' `rank`. The choice depends only
     on who is in which cell, never on hours or money, so the pattern of hidden cells says
     nothing about the values. Returns every hidden key, `hidden` included."""
     hidden_keys = set(hidden)
@@ -226,7 +227,7 @@ def protect(
         if not candidates:
             # Only fixed cells (the page's totals) are involved: nothing left to hide.
             return frozenset(hidden_keys)
-        victim = min(candidates, key=lambda cell: (cell.hide_last, size(cell), order[cell.key]))
+        victim = min(candidates, key=lambda cell: (cell.rank, size(cell), order[cell.key]))
         hidden_keys.add(victim.key)
 
 
@@ -445,8 +446,8 @@ def page_cells(
         for profile in counts:
             members.setdefault(profile[index], set()).add(unit(profile))
         for code, units in members.items():
-            watched = (dimension.code, code) in WATCHED
-            cells.append(Cell((dimension.code, code), frozenset(units), hide_last=watched))
+            rank = 2 if (dimension.code, code) in WATCHED else int(dimension.sensitive)
+            cells.append(Cell((dimension.code, code), frozenset(units), rank=rank))
     cells.append(Cell(TOTAL, frozenset(unit(profile) for profile in counts), hideable=False))
     return cells
 
@@ -461,7 +462,7 @@ def page_hidden(counts: Mapping[Profile, int], *, threshold: int) -> frozenset[C
             people[profile[index]] = people.get(profile[index], 0) + count
         groups = _with_categories({code: _Group(people=n) for code, n in people.items()}, dimension)
         first |= {(dimension.code, code) for code in _table_hidden(groups, dimension, threshold)}
-    weights: dict[Hashable, int] = dict(counts)
+    weights: dict[Hashable, int] = {profile: n for profile, n in counts.items()}
     return protect(page_cells(counts), weights, threshold=threshold, hidden=first)
 
 
@@ -497,7 +498,7 @@ def protect_against_projects(
                 cell.key,
                 frozenset(u for p in cell.units for u in ((p, True), (p, False))),
                 # The organisation's total is hidden only when nothing else will do.
-                hide_last=cell.hide_last or cell.key == TOTAL,
+                rank=3 if cell.key == TOTAL else cell.rank,
             )
             for cell in org_cells
         ]
@@ -651,6 +652,18 @@ def analyse(
             rows = [_relabel(row, names) for row in table.rows]
             table = GroupTable(dimension, rows, table.people, table.hours, threshold)
         tables.append(table)
+    if TOTAL in hidden:
+        # Shares and ratios would give the hidden totals back.
+        tables = [
+            replace(
+                table,
+                rows=[
+                    replace(row, hours_share=None, people_share=None, ratio=None)
+                    for row in table.rows
+                ],
+            )
+            for table in tables
+        ]
     warnings = [
         BurdenWarning(
             dimension=table.dimension.label,

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coproduce.costs import burden
 from coproduce.costs.burden import (
     DIMENSIONS,
     HOUR_KINDS,
@@ -27,7 +28,6 @@ from coproduce.costs.burden import (
     PersonLoad,
     analyse,
     burden_ratio,
-    group_table,
     suppressed_groups,
 )
 
@@ -334,7 +334,7 @@ def test_burden_ratio_weighted_by_people_averages_to_one(groups: list[tuple[int,
 def test_party_table_ratios_average_to_one_without_suppression(loads: list[PersonLoad]) -> None:
     # The party table alone: on a page, linked suppression may hide a party that another
     # table would give away (tests/unit/test_burden_disclosure.py).
-    parties = group_table(loads, DIMENSIONS[0], threshold=3)
+    parties = burden.group_table(loads, DIMENSIONS[0], threshold=3)
 
     assert parties.suppressed == 0
     assert sum(r.people_share for r in parties.rows) == 1

@@ -1,0 +1,209 @@
+"""Disclosure control across tables (coproduce/costs/burden.py): whatever one viewer sees
+together, no sum or difference of the figures shown isolates a group smaller than the
+threshold. No database: the pages' figures come from `analyse`, the function the views call.
+
+The attacker is modelled independently of the module: each shown row is read back as the set
+of people it is about (worked out here from the people's attributes, as anyone who knows the
+team could), and every combination of shown figures with coefficients -1, 0 or 1 is tried by
+brute force, with NumPy, over all of them when a page shows few enough cells and otherwise over
+every combination of up to four cells plus or minus the total.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coproduce.costs.burden import BurdenReport, PersonLoad, analyse
+from tests.unit.test_burden import (
+    DEFAULT_RATIO,
+    EQUITY_GROUPS,
+    UNDISCLOSED_VALUES,
+    expected_group,
+    hours_of,
+)
+
+FULL_SEARCH_CELLS = 9  # 3 ** 9 = 19,683 combinations: all of them
+PARTIAL_SEARCH_TERMS = 4
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure one viewer sees: where, and the people it adds up."""
+
+    page: str
+    label: str
+    people: frozenset[int]
+
+
+def shown_figures(page: str, report: BurdenReport, loads: Sequence[PersonLoad]) -> list[Figure]:
+    """Every group figure on the page, read back as the people it covers. Also checks that
+    the figure really is theirs, so that the attack below is a real one."""
+    figures = []
+    if report.totals_shown:
+        figures.append(Figure(page, "everyone", frozenset(p.person_id for p in loads)))
+    for table in report.tables:
+        code = table.dimension.code
+        for row in table.rows:
+            if row.suppressed:
+                continue
+            people = [p for p in loads if expected_group(p, code) == row.code]
+            assert row.people == len(people)
+            assert row.hours == hours_of(people)
+            figures.append(
+                Figure(page, f"{code}={row.code}", frozenset(p.person_id for p in people))
+            )
+    for warning in report.warnings:
+        # A warning repeats a shown group's figures: it must be one of them.
+        assert any(
+            f.label.endswith("=" + code) and len(f.people) == warning.people
+            for f in figures
+            for code in _codes(report, warning.group)
+        )
+    return figures
+
+
+def _codes(report: BurdenReport, label: str) -> list[str]:
+    return [row.code for table in report.tables for row in table.rows if row.label == label]
+
+
+def leaks(figures: Sequence[Figure], everyone: Sequence[int], threshold: int) -> list[str]:
+    """Each combination of shown figures (coefficients -1, 0, 1) that adds up exactly a group
+    of 1 to threshold - 1 people, other than everyone on one of the pages (a page's own
+    totals are its team's, shown by design however small the team)."""
+    teams = {f.people for f in figures if f.label == "everyone"} | {frozenset(everyone)}
+    unique: dict[frozenset[int], Figure] = {}
+    for figure in figures:
+        unique.setdefault(figure.people, figure)
+    cells = list(unique.values())
+    if not cells:
+        return []
+    column = {person: i for i, person in enumerate(everyone)}
+    matrix = np.zeros((len(cells), len(everyone)), dtype=np.int64)
+    for i, cell in enumerate(cells):
+        for person in cell.people:
+            matrix[i, column[person]] = 1
+    coefficients = np.array(list(_combinations(len(cells))), dtype=np.int64)
+    results = coefficients @ matrix
+    found = []
+    for sign in (1, -1):
+        clean = np.all((results == 0) | (results == sign), axis=1)
+        size = np.count_nonzero(results, axis=1)
+        bad = clean & (size > 0) & (size < threshold) & (size < len(everyone))
+        for index in np.flatnonzero(bad):
+            if frozenset(everyone[j] for j in np.flatnonzero(results[index])) in teams:
+                continue
+            terms = [
+                f"{'+' if c > 0 else '-'}{cells[j].page}:{cells[j].label}"
+                for j, c in enumerate(coefficients[index])
+                if c
+            ]
+            found.append(f"{' '.join(terms)} = {size[index]} people")
+            if len(found) >= 3:
+                return found
+    return found
+
+
+def _combinations(count: int) -> list[tuple[int, ...]]:
+    if count <= FULL_SEARCH_CELLS:
+        return list(itertools.product((-1, 0, 1), repeat=count))
+    combinations = set()
+    for terms in range(1, PARTIAL_SEARCH_TERMS + 1):
+        for chosen in itertools.combinations(range(count), terms):
+            for signs in itertools.product((-1, 1), repeat=terms):
+                vector = [0] * count
+                for j, s in zip(chosen, signs, strict=True):
+                    vector[j] = s
+                combinations.add(tuple(vector))
+    return sorted(combinations)
+
+
+# A team: few parties and organisations, attributes drawn so that groups overlap a lot.
+people_specs = st.builds(
+    PersonLoad,
+    person_id=st.just(0),
+    name=st.just(""),
+    party=st.sampled_from(["researcher", "knowledge_broker", "public", "practitioner"]),
+    organisation=st.sampled_from(["", "Northbridge", "Riverside"]),
+    career_stage=st.sampled_from([*EQUITY_GROUPS["career_stage"], UNDISCLOSED_VALUES[0]]),
+    contract=st.sampled_from([*EQUITY_GROUPS["contract"], UNDISCLOSED_VALUES[0]]),
+    gender=st.sampled_from([*EQUITY_GROUPS["gender"], UNDISCLOSED_VALUES[0]]),
+    hours=st.fixed_dictionaries(
+        {"attendance": st.integers(0, 5000).map(lambda n: Decimal(n).scaleb(-1))}
+    ),
+)
+
+
+def numbered(specs: list[PersonLoad]) -> list[PersonLoad]:
+    return [replace(s, person_id=i + 1, name=f"Person {i + 1:03d}") for i, s in enumerate(specs)]
+
+
+teams = st.lists(people_specs, min_size=1, max_size=30).map(numbered)
+thresholds = st.integers(min_value=3, max_value=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(loads=teams, threshold=thresholds)
+def test_project_page_no_combination_isolates_a_small_group(
+    loads: list[PersonLoad], threshold: int
+) -> None:
+    report = analyse(loads, threshold=threshold, warning_ratio=DEFAULT_RATIO)
+
+    figures = shown_figures("project", report, loads)
+
+    assert leaks(figures, [p.person_id for p in loads], threshold) == []
+
+
+@st.composite
+def organisations(draw: st.DrawFn) -> list[PersonLoad]:
+    """People in one to three projects of one organisation, some in two."""
+    loads = draw(st.lists(people_specs, min_size=1, max_size=30).map(numbered))
+    projects = draw(st.integers(min_value=1, max_value=3))
+    in_projects = st.sets(st.integers(1, projects), min_size=1, max_size=2)
+    return [replace(load, projects=frozenset(draw(in_projects))) for load in loads]
+
+
+@settings(max_examples=100, deadline=None)
+@given(loads=organisations(), threshold=thresholds)
+def test_organisation_page_beside_each_project_page_isolates_no_small_group(
+    loads: list[PersonLoad], threshold: int
+) -> None:
+    organisation = analyse(loads, threshold=threshold, warning_ratio=DEFAULT_RATIO, linked=True)
+    org_figures = shown_figures("organisation", organisation, loads)
+    everyone = [p.person_id for p in loads]
+
+    for project in sorted({n for load in loads for n in load.projects}):
+        team = [load for load in loads if project in load.projects]
+        page = analyse(team, threshold=threshold, warning_ratio=DEFAULT_RATIO)
+        # The project page counts the same people with the same figures here: the attacker's
+        # best case, where each of them works only on this project.
+        figures = org_figures + shown_figures(f"project {project}", page, team)
+
+        assert leaks(figures, everyone, threshold) == [], f"project {project}"
+
+
+def test_crisis_care_shape_hides_the_one_knowledge_broker() -> None:
+    """The demo's leak in miniature: 7 researchers and 1 knowledge broker at Northbridge among
+    others, so Northbridge minus Researcher would be the broker alone."""
+    loads = numbered(
+        [
+            *[PersonLoad(0, "", "researcher", "Northbridge", hours={"attendance": Decimal(69)})]
+            * 7,
+            PersonLoad(0, "", "knowledge_broker", "Northbridge", hours={"attendance": Decimal(35)}),
+            *[PersonLoad(0, "", "public", "", hours={"attendance": Decimal(12)})] * 6,
+            *[PersonLoad(0, "", "practitioner", "Riverside", hours={"attendance": Decimal(20)})]
+            * 5,
+        ]
+    )
+
+    report = analyse(loads, threshold=5, warning_ratio=DEFAULT_RATIO)
+
+    figures = shown_figures("project", report, loads)
+    assert leaks(figures, [p.person_id for p in loads], 5) == []
+    assert any(not row.suppressed for table in report.tables for row in table.rows)
