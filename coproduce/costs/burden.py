@@ -258,20 +258,27 @@ def small_group(
     if not any(class_weight[sig] < threshold for sig in columns):
         return None
     rows, transform, pivots = _echelon(
-        [[Fraction(int(index in set(sig))) for sig in columns] for index in range(len(shown))]
+        [
+            {column: Fraction(1) for column, sig in enumerate(columns) if index in sig}
+            for index in range(len(shown))
+        ]
     )
     weight = [class_weight[sig] for sig in columns]
     small = [row for row, pivot in enumerate(pivots) if weight[pivot] < threshold]
-    everyone = set(range(len(columns)))
     tried = 0
 
+    def added(parts: Iterable[dict[int, Fraction]]) -> dict[int, Fraction]:
+        total: dict[int, Fraction] = {}
+        for part in parts:
+            for column, value in part.items():
+                total[column] = total.get(column, Fraction(0)) + value
+        return {column: value for column, value in total.items() if value}
+
     def found(chosen: Sequence[int]) -> tuple[frozenset[Hashable], list[Cell]]:
-        members = [column for column, sig in enumerate(columns) if _sum(rows, chosen, column)]
+        members = [column for column, value in added(rows[r] for r in chosen).items() if value == 1]
         group = frozenset(unit for column in members for unit in classes[columns[column]])
-        coefficients = [
-            sum((transform[r][j] for r in chosen), Fraction(0)) for j in range(len(shown))
-        ]
-        return group, [shown[j] for j, c in enumerate(coefficients) if c]
+        coefficients = added(transform[r] for r in chosen)
+        return group, [shown[j] for j in sorted(coefficients)]
 
     def search(
         start: int, chosen: list[int], people: int
@@ -287,11 +294,10 @@ def small_group(
             if tried > SEARCH_LIMIT:
                 # Too many to try: hide more rather than guess (the smallest class's cells).
                 return found(chosen[-1:])
-            sums = [sum((rows[r][c] for r in chosen), Fraction(0)) for c in range(len(columns))]
-            if all(value in (0, 1) for value in sums):
-                members = {c for c, value in enumerate(sums) if value == 1}
-                people_in = sum(weight[c] for c in members)
-                if 0 < people_in < threshold and members != everyone:
+            sums = added(rows[r] for r in chosen)
+            if all(value == 1 for value in sums.values()):
+                people_in = sum(weight[c] for c in sums)
+                if 0 < people_in < threshold and len(sums) < len(columns):
                     return found(chosen)
             deeper = search(position + 1, chosen, total)
             if deeper is not None:
@@ -302,41 +308,51 @@ def small_group(
     return search(0, [], 0)
 
 
-def _sum(rows: Sequence[Sequence[Fraction]], chosen: Sequence[int], column: int) -> bool:
-    return sum((rows[r][column] for r in chosen), Fraction(0)) == 1
-
-
 def _echelon(
-    matrix: list[list[Fraction]],
-) -> tuple[list[list[Fraction]], list[list[Fraction]], list[int]]:
-    """Reduced row echelon form of `matrix`, exactly: its nonzero rows, for each the
-    combination of the original rows that makes it, and each row's pivot column."""
-    height = len(matrix)
-    width = len(matrix[0]) if matrix else 0
-    rows = [list(row) for row in matrix]
-    transform = [[Fraction(int(i == j)) for j in range(height)] for i in range(height)]
+    matrix: list[dict[int, Fraction]],
+) -> tuple[list[dict[int, Fraction]], list[dict[int, Fraction]], list[int]]:
+    """Reduced row echelon form of `matrix` (sparse rows: column to nonzero value), exactly:
+    its nonzero rows, for each the combination of the original rows that makes it, and each
+    row's pivot column."""
+    rows = [dict(row) for row in matrix]
+    transform = [{i: Fraction(1)} for i in range(len(rows))]
+    done_rows: list[dict[int, Fraction]] = []
+    done_transform: list[dict[int, Fraction]] = []
     pivots: list[int] = []
-    rank = 0
+    remaining = list(range(len(rows)))
+    width = 1 + max((max(row) for row in rows if row), default=-1)
     for column in range(width):
-        pivot = next((r for r in range(rank, height) if rows[r][column]), None)
+        pivot = next((r for r in remaining if column in rows[r]), None)
         if pivot is None:
             continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        transform[rank], transform[pivot] = transform[pivot], transform[rank]
-        scale = rows[rank][column]
-        if scale != 1:
-            rows[rank] = [value / scale for value in rows[rank]]
-            transform[rank] = [value / scale for value in transform[rank]]
-        for other in range(height):
-            factor = rows[other][column] if other != rank else 0
-            if factor:
-                rows[other] = [a - factor * b for a, b in zip(rows[other], rows[rank], strict=True)]
-                transform[other] = [
-                    a - factor * b for a, b in zip(transform[other], transform[rank], strict=True)
-                ]
+        remaining.remove(pivot)
+        scale = rows[pivot][column]
+        row = {c: v / scale for c, v in rows[pivot].items()}
+        combination = {c: v / scale for c, v in transform[pivot].items()}
+        for targets, combos in ((rows, transform), (done_rows, done_transform)):
+            indices = remaining if targets is rows else range(len(done_rows))
+            for other in indices:
+                factor = targets[other].get(column)
+                if factor:
+                    targets[other] = _minus(targets[other], factor, row)
+                    combos[other] = _minus(combos[other], factor, combination)
+        done_rows.append(row)
+        done_transform.append(combination)
         pivots.append(column)
-        rank += 1
-    return rows[:rank], transform[:rank], pivots
+    return done_rows, done_transform, pivots
+
+
+def _minus(
+    target: dict[int, Fraction], factor: Fraction, row: dict[int, Fraction]
+) -> dict[int, Fraction]:
+    result = dict(target)
+    for column, value in row.items():
+        updated = result.get(column, Fraction(0)) - factor * value
+        if updated:
+            result[column] = updated
+        else:
+            result.pop(column, None)
+    return result
 
 
 @dataclass

@@ -122,14 +122,14 @@ def burden_for_organisation(organisation: Organisation) -> BurdenReport:
     )
 
 
-def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
+def person_loads(projects: QuerySet[Project], *, with_projects: bool = False) -> list[PersonLoad]:
     """Each person's totals over the projects: everyone who is a member or logged time.
 
-    Four aggregate queries: time by person and currency (the big one), money borne by person
-    and currency, the memberships, and the people themselves. Equity attributes are masked
-    here, before they leave the database layer, for everyone who has not consented. Each
-    person's `projects` are those whose own burden page counts them (member, logged time or
-    bore a cost there).
+    Three aggregate queries: time by person and currency (the big one), money borne by person
+    and currency, and the people themselves; a fourth, the memberships, `with_projects`.
+    Equity attributes are masked here, before they leave the database layer, for everyone
+    who has not consented. Each person's `projects` are those whose own burden page counts
+    them (member, logged time or bore a cost there).
     """
     project_ids = projects.values("pk")
     in_projects: dict[int, set[int]] = {}
@@ -147,12 +147,13 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
         currency = cost["currency"]
         person_borne[currency] = person_borne.get(currency, Decimal(0)) + cost["total"]
         in_projects.setdefault(cost["bearer_person_id"], set()).add(cost["project_id"])
-    for person_id, project_id in (
-        Membership.objects.filter(project__in=project_ids)
-        .values_list("person_id", "project_id")
-        .order_by()
-    ):
-        in_projects.setdefault(person_id, set()).add(project_id)
+    if with_projects:
+        for person_id, project_id in (
+            Membership.objects.filter(project__in=project_ids)
+            .values_list("person_id", "project_id")
+            .order_by()
+        ):
+            in_projects.setdefault(person_id, set()).add(project_id)
     columns = PERSON_COLUMNS
     people = list(
         Person.objects.filter(memberships__project__in=project_ids)
@@ -181,7 +182,9 @@ def person_loads(projects: QuerySet[Project]) -> list[PersonLoad]:
                 unfunded_hours=totals.unfunded(),
                 time_value=totals.value(),
                 money_borne=borne.get(person["pk"], {}),
-                projects=frozenset(in_projects.get(person["pk"], ())),
+                projects=frozenset(in_projects.get(person["pk"], ()))
+                if with_projects
+                else frozenset(),
             )
         )
     return loads
@@ -290,7 +293,7 @@ def _disclosed(value: str, consented: bool) -> str:
 def burden(
     projects: QuerySet[Project], *, threshold: int, warning_ratio: Decimal, linked: bool = False
 ) -> BurdenReport:
-    loads = person_loads(projects)
+    loads = person_loads(projects, with_projects=linked)
     organisations = {load.organisation: load.organisation for load in loads if load.organisation}
     return analyse(
         loads,
