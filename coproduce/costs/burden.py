@@ -24,7 +24,7 @@ Definitions (also on the burden page and in docs/burden.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -236,76 +236,114 @@ def small_group(
 ) -> tuple[frozenset[Hashable], list[Cell]] | None:
     """A group of 1 to threshold - 1 people (not everyone) whose figures some combination of
     the shown cells adds up exactly, with the cells that combination uses; None if there is
-    none.
+    none. When the search would take more than SEARCH_LIMIT tries, the smallest class still to
+    try is reported instead, so that more is hidden rather than a combination missed."""
+    audit = _Audit(shown, weights)
+    try:
+        for rows, people, everyone in audit.sets(below=threshold):
+            if people > 0 and not everyone:
+                return audit.group(rows), audit.involved(rows)
+    except _SearchExhausted as exhausted:
+        return audit.group(exhausted.rows), audit.involved(exhausted.rows)
+    return None
+
+
+def derivable_groups(
+    shown: Sequence[Cell], weights: Mapping[Hashable, int], *, below: int
+) -> list[frozenset[Hashable]] | None:
+    """Every set of units, of fewer than `below` people, whose figures some combination of the
+    shown cells adds up exactly (everyone aside); None if there are too many to list."""
+    audit = _Audit(shown, weights)
+    try:
+        return [
+            audit.group(rows)
+            for rows, people, everyone in audit.sets(below=below)
+            if people and not everyone
+        ]
+    except _SearchExhausted:
+        return None
+
+
+class _SearchExhausted(Exception):
+    def __init__(self, rows: list[int]) -> None:
+        self.rows = rows
+
+
+class _Audit:
+    """The shown cells as a matrix over classes of units, in reduced row echelon form.
 
     Exact linear algebra over the rationals: units in the same shown cells form one class (no
-    figure tells them apart); a set S of classes is disclosed when its indicator vector lies in
-    the row space of the cells-by-classes matrix. In reduced row echelon form that holds when
-    the rows whose pivots lie in S add up to S's indicator. Every class of S has fewer people
-    than the threshold, so only the rows with a small pivot class need to be tried, in sets
-    of fewer people than the threshold."""
-    signatures: dict[Hashable, list[int]] = {}
-    for index, cell in enumerate(shown):
-        for unit in cell.units:
-            if weights.get(unit, 0) > 0:
-                signatures.setdefault(unit, []).append(index)
-    classes: dict[tuple[int, ...], list[Hashable]] = {}
-    for unit, signature in signatures.items():
-        classes.setdefault(tuple(signature), []).append(unit)
-    class_weight = {sig: sum(weights[unit] for unit in units) for sig, units in classes.items()}
-    # Large classes first, so that they take the pivots and few small classes do.
-    columns = sorted(classes, key=lambda sig: (-class_weight[sig], sig))
-    if not any(class_weight[sig] < threshold for sig in columns):
-        return None
-    rows, transform, pivots = _echelon(
-        [
-            {column: Fraction(1) for column, sig in enumerate(columns) if index in sig}
-            for index in range(len(shown))
-        ]
-    )
-    weight = [class_weight[sig] for sig in columns]
-    small = [row for row, pivot in enumerate(pivots) if weight[pivot] < threshold]
-    tried = 0
+    figure tells them apart); a set S of classes is given away when its indicator vector lies
+    in the row space of the cells-by-classes matrix. In reduced row echelon form that holds
+    when the rows whose pivots lie in S add up to S's indicator. So the sets of fewer than N
+    people given away are found by adding up the rows whose pivot class has fewer than N
+    people, in sets whose pivot classes hold fewer than N together."""
 
-    def added(parts: Iterable[dict[int, Fraction]]) -> dict[int, Fraction]:
-        total: dict[int, Fraction] = {}
-        for part in parts:
-            for column, value in part.items():
-                total[column] = total.get(column, Fraction(0)) + value
-        return {column: value for column, value in total.items() if value}
+    def __init__(self, shown: Sequence[Cell], weights: Mapping[Hashable, int]) -> None:
+        signatures: dict[Hashable, list[int]] = {}
+        for index, cell in enumerate(shown):
+            for unit in cell.units:
+                if weights.get(unit, 0) > 0:
+                    signatures.setdefault(unit, []).append(index)
+        classes: dict[tuple[int, ...], list[Hashable]] = {}
+        for unit, signature in signatures.items():
+            classes.setdefault(tuple(signature), []).append(unit)
+        weight = {sig: sum(weights[unit] for unit in units) for sig, units in classes.items()}
+        # Large classes first, so that they take the pivots and few small classes do.
+        self.columns = sorted(classes, key=lambda sig: (-weight[sig], sig))
+        self.classes = classes
+        self.weight = [weight[sig] for sig in self.columns]
+        self.shown = shown
+        self.rows, self.transform, self.pivots = _echelon(
+            [
+                {column: Fraction(1) for column, sig in enumerate(self.columns) if index in sig}
+                for index in range(len(shown))
+            ]
+        )
 
-    def found(chosen: Sequence[int]) -> tuple[frozenset[Hashable], list[Cell]]:
-        members = [column for column, value in added(rows[r] for r in chosen).items() if value == 1]
-        group = frozenset(unit for column in members for unit in classes[columns[column]])
-        coefficients = added(transform[r] for r in chosen)
-        return group, [shown[j] for j in sorted(coefficients)]
+    def sets(self, *, below: int) -> Iterator[tuple[list[int], int, bool]]:
+        """Each set of rows whose sum is a set's indicator, with that set's number of people
+        and whether it is everyone."""
+        small = [r for r, pivot in enumerate(self.pivots) if self.weight[pivot] < below]
+        tried = 0
+        chosen: list[int] = []
 
-    def search(
-        start: int, chosen: list[int], people: int
-    ) -> tuple[frozenset[Hashable], list[Cell]] | None:
-        nonlocal tried
-        for position in range(start, len(small)):
-            row = small[position]
-            total = people + weight[pivots[row]]
-            if total >= threshold:
-                continue
-            chosen.append(row)
-            tried += 1
-            if tried > SEARCH_LIMIT:
-                # Too many to try: hide more rather than guess (the smallest class's cells).
-                return found(chosen[-1:])
-            sums = added(rows[r] for r in chosen)
-            if all(value == 1 for value in sums.values()):
-                people_in = sum(weight[c] for c in sums)
-                if 0 < people_in < threshold and len(sums) < len(columns):
-                    return found(chosen)
-            deeper = search(position + 1, chosen, total)
-            if deeper is not None:
-                return deeper
-            chosen.pop()
-        return None
+        def search(start: int, people: int) -> Iterator[tuple[list[int], int, bool]]:
+            nonlocal tried
+            for position in range(start, len(small)):
+                row = small[position]
+                total = people + self.weight[self.pivots[row]]
+                if total >= below:
+                    continue
+                chosen.append(row)
+                tried += 1
+                if tried > SEARCH_LIMIT:
+                    raise _SearchExhausted(chosen[-1:])
+                sums = _added(self.rows[r] for r in chosen)
+                if all(value == 1 for value in sums.values()):
+                    people_in = sum(self.weight[c] for c in sums)
+                    if people_in < below:
+                        yield list(chosen), people_in, len(sums) == len(self.columns)
+                yield from search(position + 1, total)
+                chosen.pop()
 
-    return search(0, [], 0)
+        yield from search(0, 0)
+
+    def group(self, rows: Sequence[int]) -> frozenset[Hashable]:
+        members = [c for c, value in _added(self.rows[r] for r in rows).items() if value == 1]
+        return frozenset(unit for c in members for unit in self.classes[self.columns[c]])
+
+    def involved(self, rows: Sequence[int]) -> list[Cell]:
+        coefficients = _added(self.transform[r] for r in rows)
+        return [self.shown[j] for j in sorted(coefficients)]
+
+
+def _added(parts: Iterable[dict[int, Fraction]]) -> dict[int, Fraction]:
+    total: dict[int, Fraction] = {}
+    for part in parts:
+        for column, value in part.items():
+            total[column] = total.get(column, Fraction(0)) + value
+    return {column: value for column, value in total.items() if value}
 
 
 def _echelon(
@@ -495,15 +533,22 @@ def protect_against_projects(
     figures on the organisation's page are the project's (the worst case for the people who
     work only on that project).
 
-    A project needs checking only when some class of people the organisation page cannot tell
-    apart would have fewer than the threshold left outside it: otherwise every figure derivable
-    from the organisation's page keeps at least the threshold outside the project."""
+    Most projects need no joint check. Grant the viewer more than the project page shows, every
+    one of its people's own figures: then what they learn beyond the organisation page alone
+    is, for each set S the organisation page gives away, the people of S outside the project.
+    The organisation page keeps every such S at the threshold or more, so a project needs the
+    joint check only when it holds enough of some S (listed once, for sets of fewer than the
+    threshold plus the project's size) to leave 1 to threshold - 1 outside, when it leaves 1
+    to threshold - 1 of the organisation's people outside it, or when it holds the whole of a
+    class of people the organisation page cannot tell apart (the argument needs each class to
+    keep someone outside)."""
     org_cells = page_cells(counts)
     everyone = sum(counts.values())
-    classes = _classes(org_cells, hidden, counts)
+    largest = max((sum(inside.values()) for inside in projects.values()), default=0)
+    screen = _Screen(org_cells, hidden, counts, below=threshold + largest)
     for project_id in sorted(projects):
         inside = projects[project_id]
-        if not _project_can_matter(classes, counts, inside, everyone, threshold):
+        if not screen.can_matter(inside, everyone, threshold):
             continue
         joint_weights: dict[Hashable, int] = {}
         for profile, count in counts.items():
@@ -530,41 +575,61 @@ def protect_against_projects(
         protected = frozenset(key for key in protected if not key[0].startswith(prefix))
         if protected != hidden:
             hidden = protected
-            classes = _classes(org_cells, hidden, counts)
+            screen = _Screen(org_cells, hidden, counts, below=threshold + largest)
     return hidden
 
 
-def _classes(
-    cells: Sequence[Cell], hidden: Collection[CellKey], counts: Mapping[Profile, int]
-) -> tuple[dict[Profile, tuple[int, ...]], dict[tuple[int, ...], int]]:
-    """Each profile's class (the shown cells it is in) and each class's number of people."""
-    shown = [cell for cell in cells if cell.key not in hidden]
-    signature = {
-        profile: tuple(i for i, cell in enumerate(shown) if profile in cell.units)
-        for profile in counts
-    }
-    weight: dict[tuple[int, ...], int] = {}
-    for profile, count in counts.items():
-        weight[signature[profile]] = weight.get(signature[profile], 0) + count
-    return signature, weight
+class _Screen:
+    """What the organisation page alone gives away, kept to tell quickly which projects can
+    add to it (see protect_against_projects)."""
 
+    def __init__(
+        self,
+        cells: Sequence[Cell],
+        hidden: Collection[CellKey],
+        counts: Mapping[Profile, int],
+        *,
+        below: int,
+    ) -> None:
+        shown = [cell for cell in cells if cell.key not in hidden]
+        self.signature = {
+            profile: tuple(i for i, cell in enumerate(shown) if profile in cell.units)
+            for profile in counts
+        }
+        self.class_weight: dict[tuple[int, ...], int] = {}
+        for profile, count in counts.items():
+            sig = self.signature[profile]
+            self.class_weight[sig] = self.class_weight.get(sig, 0) + count
+        weights: dict[Hashable, int] = {profile: n for profile, n in counts.items()}
+        groups = derivable_groups(shown, weights, below=below)
+        # None: too many to list, so every project is checked in full.
+        self.groups: list[tuple[frozenset[Hashable], int]] | None = None
+        self.by_profile: dict[Hashable, list[int]] = {}
+        if groups is not None:
+            self.groups = [(group, sum(weights[unit] for unit in group)) for group in groups]
+            for index, group in enumerate(groups):
+                for unit in group:
+                    self.by_profile.setdefault(unit, []).append(index)
 
-def _project_can_matter(
-    classes: tuple[dict[Profile, tuple[int, ...]], dict[tuple[int, ...], int]],
-    counts: Mapping[Profile, int],
-    inside: Mapping[Profile, int],
-    everyone: int,
-    threshold: int,
-) -> bool:
-    outside = everyone - sum(inside.values())
-    if 0 < outside < threshold:
-        return True
-    signature, class_weight = classes
-    class_inside: dict[tuple[int, ...], int] = {}
-    for profile, count in inside.items():
-        if count:
-            class_inside[signature[profile]] = class_inside.get(signature[profile], 0) + count
-    return any(class_weight[sig] - n < threshold for sig, n in class_inside.items())
+    def can_matter(self, inside: Mapping[Profile, int], everyone: int, threshold: int) -> bool:
+        outside = everyone - sum(inside.values())
+        if 0 < outside < threshold or self.groups is None:
+            return True
+        class_inside: dict[tuple[int, ...], int] = {}
+        for profile, count in inside.items():
+            if count:
+                sig = self.signature[profile]
+                class_inside[sig] = class_inside.get(sig, 0) + count
+        if any(self.class_weight[sig] == n for sig, n in class_inside.items()):
+            return True
+        held: dict[Hashable, int] = {profile: n for profile, n in inside.items()}
+        touched = {i for unit in held for i in self.by_profile.get(unit, ())}
+        for index in touched:
+            group, people = self.groups[index]
+            left = people - sum(held.get(unit, 0) for unit in group)
+            if 0 < left < threshold:
+                return True
+        return False
 
 
 # The groups the warnings are about are reported whole (doctoral with early career, and so on),
