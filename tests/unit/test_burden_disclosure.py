@@ -210,3 +210,24 @@ def test_crisis_care_shape_hides_the_one_knowledge_broker() -> None:
     figures = shown_figures("project", report, loads)
     assert leaks(figures, [p.person_id for p in loads], 5) == []
     assert any(not row.suppressed for table in report.tables for row in table.rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    loads=teams,
+    threshold=thresholds,
+    hours=st.lists(st.integers(0, 5000), min_size=30, max_size=30),
+)
+def test_what_is_hidden_depends_only_on_who_is_in_which_group(
+    loads: list[PersonLoad], threshold: int, hours: list[int]
+) -> None:
+    other = [
+        replace(load, hours={"attendance": Decimal(h).scaleb(-1)})
+        for load, h in zip(loads, hours, strict=False)
+    ]
+
+    def pattern(people: list[PersonLoad]) -> list[tuple[str, str, bool]]:
+        report = analyse(people, threshold=threshold, warning_ratio=DEFAULT_RATIO)
+        return [(t.dimension.code, r.code, r.suppressed) for t in report.tables for r in t.rows]
+
+    assert pattern(loads) == pattern(other)
