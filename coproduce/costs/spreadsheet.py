@@ -40,7 +40,7 @@ MAX_UNPACKED_BYTES = 100 * MB
 MAX_DIRECTORY_BYTES = 1 * MB  # the zip's central directory, read whole by zipfile
 # Worksheets. Cells are counted as openpyxl yields them: every cell up to the last one in each
 # row, filled or blank, and one for each empty row it yields between rows.
-MAX_CELLS = 50_000
+MAX_CELLS = 40_000
 MAX_COLUMNS = 100
 MAX_SHARED_STRINGS = 50_000
 MAX_TEXT_CHARS = 16 * MB  # all the text in the workbook
