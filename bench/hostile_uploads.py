@@ -15,7 +15,9 @@ figures are about the same files.
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import os
 import resource
 import sys
@@ -24,7 +26,6 @@ import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -207,15 +208,24 @@ def _repeat(piece: bytes, total: int) -> Iterator[bytes]:
 # --- The hostile files, and the files at each limit ------------------------------------------
 
 
-@dataclass(frozen=True)
 class Upload:
-    """A file to import: its name, its bytes, and the words its refusal must contain (None:
-    it is within every limit and must import)."""
+    """A file to import: its name, its bytes (built when first asked for), and the words its
+    refusal must contain (None: it is within every limit and must import)."""
 
-    label: str
-    filename: str
-    content: bytes
-    refusal: str | None
+    def __init__(
+        self, label: str, filename: str, build: Callable[[], bytes], refusal: str | None
+    ) -> None:
+        self.label = label
+        self.filename = filename
+        self.build = build
+        self.refusal = refusal
+
+    @functools.cached_property
+    def content(self) -> bytes:
+        return self.build()
+
+    def __repr__(self) -> str:
+        return self.label
 
 
 def hostile_uploads(organisation: str) -> Iterator[Upload]:
@@ -228,17 +238,22 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "zip bomb, honest sizes (150 MB of zeros)",
         "bomb.xlsx",
-        workbook(sheet(), parts={"xl/media/image1.png": _repeat(b"\0", 150 * MB)}),
+        lambda: workbook(sheet(), parts={"xl/media/image1.png": _repeat(b"\0", 150 * MB)}),
         "The workbook unpacks to 150 MB; the limit is 100 MB.",
     )
     filler = text_cell(1, 1, "x") * 1000
     yield Upload(
-        "zip bomb of cells (99 MB of one cell, repeated)",
+        "zip bomb of cells (a header, then 99 MB of one cell repeated)",
         "cells-bomb.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(
-                f'<row r="{n}">'.encode() + filler + b"</row>"
-                for n in range(1, 99 * MB // len(filler))
+                itertools.chain(
+                    [row_xml(1, COST_HEADER)],
+                    (
+                        f'<row r="{n}">'.encode() + filler + b"</row>"
+                        for n in range(2, 99 * MB // len(filler))
+                    ),
+                )
             )
         ),
         f"more than {limits.MAX_CELLS:,} cells",
@@ -246,13 +261,15 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "zip bomb with sizes that lie",
         "liar.xlsx",
-        _lying_sizes(workbook(sheet(), parts={"xl/media/image1.png": _repeat(b"\0", 90 * MB)})),
+        lambda: _lying_sizes(
+            workbook(sheet(), parts={"xl/media/image1.png": _repeat(b"\0", 90 * MB)})
+        ),
         "not a readable XLSX workbook",
     )
     yield Upload(
         "shared-strings bomb (2,000,000 strings)",
         "strings.xlsx",
-        workbook(
+        lambda: workbook(
             sheet(), shared_strings=shared_strings_part(map(str, range(2_000_000)), 2_000_000)
         ),
         f"more than {limits.MAX_SHARED_STRINGS:,} different pieces of text",
@@ -260,19 +277,19 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "text bomb (80 MB in shared strings of 256 K characters)",
         "text.xlsx",
-        workbook(sheet(), shared_strings=shared_strings_part(["y" * 262_144] * 320, 320)),
+        lambda: workbook(sheet(), shared_strings=shared_strings_part(["y" * 262_144] * 320, 320)),
         f"more than {limits.MAX_TEXT_CHARS:,} characters of text",
     )
     yield Upload(
         "one cell of 2 MB",
         "long-text.xlsx",
-        workbook(sheet_part([row_xml(1, COST_HEADER), row_xml(2, ("z" * 2 * MB,))])),
+        lambda: workbook(sheet_part([row_xml(1, COST_HEADER), row_xml(2, ("z" * 2 * MB,))])),
         f"longer than {limits.MAX_TEXT_RUN_CHARS:,} characters",
     )
     yield Upload(
         "a wide row (a cell in column XFD)",
         "wide.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(
                 [row_xml(1, COST_HEADER), b'<row r="2">' + text_cell(16_384, 2, "x") + b"</row>"]
             )
@@ -282,7 +299,7 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "50,000 rows of 16,384 padded cells (one cell at XFD each)",
         "wide-rows.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(b'<row r="%d"><c r="XFD%d"/></row>' % (n, n) for n in range(1, 50_001))
         ),
         f"more than {limits.MAX_COLUMNS} columns in sheet 'Costs'",
@@ -290,13 +307,13 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "a million empty rows (the last row numbered 1,048,576)",
         "tall.xlsx",
-        workbook(sheet_part([*cost_rows(organisation, 2), row_xml(1_048_576, ("x",))])),
+        lambda: workbook(sheet_part([*cost_rows(organisation, 2), row_xml(1_048_576, ("x",))])),
         f"more than {limits.MAX_CELLS:,} cells",
     )
     yield Upload(
         "entity expansion (a DTD, 'billion laughs')",
         "laughs.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(
                 [row_xml(1, COST_HEADER)],
                 prologue=b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
@@ -308,7 +325,7 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "XML element bomb (5,000,000 empty elements)",
         "elements.xlsx",
-        workbook(
+        lambda: workbook(
             sheet(),
             parts={
                 "docProps/custom.xml": [
@@ -323,13 +340,15 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "XML nested 100,000 deep",
         "deep.xlsx",
-        workbook(sheet(), parts={"docProps/core.xml": [b"<a>" * 100_000, b"</a>" * 100_000]}),
+        lambda: workbook(
+            sheet(), parts={"docProps/core.xml": [b"<a>" * 100_000, b"</a>" * 100_000]}
+        ),
         f"more than {limits.MAX_XML_DEPTH} levels deep",
     )
     yield Upload(
         "an attribute of 40 MB",
         "tag.xlsx",
-        workbook(
+        lambda: workbook(
             sheet(), parts={"docProps/core.xml": [b'<a b="', *_repeat(b"c", 40 * MB), b'"/>']}
         ),
         "XML tag or comment longer than 1 MB",
@@ -337,31 +356,31 @@ def hostile_uploads(organisation: str) -> Iterator[Upload]:
     yield Upload(
         "an archive of 20,000 parts",
         "parts.xlsx",
-        workbook(sheet(), parts={f"xl/media/p{n}.bin": [b"."] for n in range(20_000)}),
+        lambda: workbook(sheet(), parts={f"xl/media/p{n}.bin": [b"."] for n in range(20_000)}),
         f"20,005 parts inside; the limit is {limits.MAX_ENTRIES}",
     )
     yield Upload(
         "CSV of 2,000,000 rows",
         "tall.csv",
-        ",".join(COST_HEADER).encode() + b"\r\n" + b",,,\r\n" * 2_000_000,
+        lambda: ",".join(COST_HEADER).encode() + b"\r\n" + b",,,\r\n" * 2_000_000,
         f"more than {limits.MAX_CSV_ROWS:,} rows",
     )
     yield Upload(
         "CSV with a 40 MB line",
         "line.csv",
-        ",".join(COST_HEADER).encode() + b"\r\n" + b"x" * 40 * MB + b"\r\n",
+        lambda: ",".join(COST_HEADER).encode() + b"\r\n" + b"x" * 40 * MB + b"\r\n",
         "longer than 1 MB",
     )
     yield Upload(
         "CSV with a row of 100,000 columns",
         "wide.csv",
-        ",".join(COST_HEADER).encode() + b"\r\n" + b"," * 100_000 + b"\r\n",
+        lambda: ",".join(COST_HEADER).encode() + b"\r\n" + b"," * 100_000 + b"\r\n",
         f"more than {limits.MAX_CSV_COLUMNS} columns",
     )
     yield Upload(
         "CSV with a quoted field of 900 KB",
         "field.csv",
-        ",".join(COST_HEADER).encode() + b'\r\n"' + b"f" * 900_000 + b'"\r\n',
+        lambda: ",".join(COST_HEADER).encode() + b'\r\n"' + b"f" * 900_000 + b'"\r\n',
         f"longer than {limits.MAX_CSV_FIELD_CHARS:,} characters",
     )
 
@@ -376,13 +395,13 @@ def uploads_at_the_limits(organisation: str) -> Iterator[Upload]:
     yield Upload(
         f"{len(COST_HEADER) + rows * data_width:,} cells (a cost items sheet of {rows:,} rows)",
         "cells.xlsx",
-        workbook(sheet_part(cost_rows(organisation, rows))),
+        lambda: workbook(sheet_part(cost_rows(organisation, rows))),
         None,
     )
     yield Upload(
         f"{limits.MAX_COLUMNS} columns (a blank cell in the last)",
         "columns.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(
                 [
                     *cost_rows(organisation, 1),
@@ -401,7 +420,7 @@ def uploads_at_the_limits(organisation: str) -> Iterator[Upload]:
     yield Upload(
         f"{limits.MAX_SHARED_STRINGS:,} shared strings",
         "strings.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(cost_rows(organisation, 2)),
             shared_strings=shared_strings_part(
                 (f"string {n}" for n in range(limits.MAX_SHARED_STRINGS)), limits.MAX_SHARED_STRINGS
@@ -414,7 +433,7 @@ def uploads_at_the_limits(organisation: str) -> Iterator[Upload]:
         f"{runs * limits.MAX_TEXT_RUN_CHARS / MB:.0f} M characters of shared strings, each at the "
         "longest",
         "text.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(cost_rows(organisation, 2)),
             shared_strings=shared_strings_part(
                 (str(n % 10) * limits.MAX_TEXT_RUN_CHARS for n in range(runs)), runs
@@ -425,7 +444,7 @@ def uploads_at_the_limits(organisation: str) -> Iterator[Upload]:
     yield Upload(
         f"unpacks to just under {limits.MAX_UNPACKED_BYTES // MB} MB",
         "unpacked.xlsx",
-        workbook(
+        lambda: workbook(
             sheet_part(cost_rows(organisation, 2)),
             parts={"xl/media/image1.png": _repeat(b"\0", limits.MAX_UNPACKED_BYTES - MB)},
         ),

@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import IO, Any, Literal, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -57,7 +58,7 @@ type Layout = Literal["costs", "time"]
 type FileFormat = Literal["csv", "xlsx"]
 type Source = str | os.PathLike[str] | IO[bytes]
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES: int = settings.COPRODUCE_MAX_IMPORT_BYTES
 # What an XLSX workbook may unpack to, and hold, is limited in spreadsheet.py, checked before
 # openpyxl reads it; so are a CSV file's rows, columns, lines and fields.
 MAX_ROWS = spreadsheet.MAX_CSV_ROWS
