@@ -7,9 +7,11 @@ benchmark (bench/burden.py: 2,000 projects, 1,000,000 time entries, against a ha
 GROUP BY), the import benchmark (bench/costs_import.py: 100,000 CSV rows), the forecast
 benchmark (bench/simulation.py: 100,000 iterations x 7 stages x 100 risks) and the ledger
 benchmark (bench/ledger.py: `coproduce ledger verify` over 1,000,000 chained entries, in
-entries per second and peak memory), each in its own process. Options: --projects N synthetic
-projects, --members M per project, --repeat R requests per page, --quick to skip the four large
-benchmarks.
+entries per second and peak memory) and the hostile uploads benchmark (bench/hostile_uploads.py:
+the time and peak memory of refusing zip bombs, shared-strings bombs, wide rows and the like,
+failing if any takes too long or too much), each in its own process. Options: --projects N
+synthetic projects, --members M per project, --repeat R requests per page, --quick to skip the
+five large benchmarks.
 """
 
 from __future__ import annotations
@@ -46,7 +48,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as workdir:
         run(args, workdir)
     if not args.quick:
-        for module in ("bench.burden", "bench.costs_import", "bench.simulation", "bench.ledger"):
+        for module in (
+            "bench.burden",
+            "bench.costs_import",
+            "bench.simulation",
+            "bench.ledger",
+            "bench.hostile_uploads",
+        ):
             print(f"\n== {module} ==", flush=True)
             subprocess.run([sys.executable, "-m", module], check=True)
 

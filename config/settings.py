@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 MIDDLEWARE = [
+    # First, so that an oversized request is refused before anything reads its body.
+    "coproduce.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,18 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 # checks the embargo and the reader's role.
 MEDIA_ROOT = Path(os.environ.get("COPRODUCE_MEDIA_ROOT", DATA_DIR / "files"))
 MAX_OUTPUT_BYTES = 50 * 1024 * 1024
+# The largest cost or time file an import takes (coproduce.costs.transfer).
+COPRODUCE_MAX_IMPORT_BYTES = 50 * 1024 * 1024
+# The largest request body: the larger file limit, and 1 MB for the rest of its form. A larger
+# request is refused with 413 before anything reads it (RequestSizeLimitMiddleware).
+COPRODUCE_MAX_REQUEST_BYTES = max(MAX_OUTPUT_BYTES, COPRODUCE_MAX_IMPORT_BYTES) + 1024 * 1024
+# Django's own limits, stated so they are reviewed with the ones above: form fields other than
+# files may hold 2.5 MB in all; an uploaded file over 2.5 MB streams to a temporary file rather
+# than memory; no form here takes more than one file, so ten are plenty.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # The key that encrypts participants' identifying details (a Fernet key: 32 random bytes,
 # URL-safe base64; `coproduce participants new-key` makes one). In development one is

@@ -21,7 +21,6 @@ import math
 import operator
 import os
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import IO, Any, Literal, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -40,7 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from coproduce.accounts.models import User
 from coproduce.audit.services import audit_record
 from coproduce.catalogue.models import Stage
-from coproduce.costs import services
+from coproduce.costs import services, spreadsheet
 from coproduce.costs.models import (
     Activity,
     ActivityKind,
@@ -58,10 +58,10 @@ type Layout = Literal["costs", "time"]
 type FileFormat = Literal["csv", "xlsx"]
 type Source = str | os.PathLike[str] | IO[bytes]
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-# An XLSX file is a zip archive; this bounds what it may unpack to (a "zip bomb" guard).
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
-MAX_ROWS = 1_000_000
+MAX_FILE_BYTES: int = settings.COPRODUCE_MAX_IMPORT_BYTES
+# What an XLSX workbook may unpack to, and hold, is limited in spreadsheet.py, checked before
+# openpyxl reads it; so are a CSV file's rows, columns, lines and fields.
+MAX_ROWS = spreadsheet.MAX_CSV_ROWS
 MAX_PROBLEMS_LISTED = 100
 BATCH_SIZE = 2_000
 # Digits before the point that a cost item's amount can hold (15 in all, 4 after the point).
@@ -274,8 +274,7 @@ def _check_container(source: Source, filename: str) -> FileFormat:
         if extension == ".xlsx":
             if head != _ZIP_MAGIC:
                 raise _reject("The file's name ends in .xlsx, but it is not an XLSX workbook.")
-            raw.seek(0)
-            _check_unpacked_size(raw)
+            _check_workbook(raw)
             return "xlsx"
     if extension == ".csv":
         if head == _ZIP_MAGIC:
@@ -285,6 +284,8 @@ def _check_container(source: Source, filename: str) -> FileFormat:
             )
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise _reject("The file is UTF-16 text. Save it as CSV UTF-8 and try again.")
+        with _opened(source) as raw:
+            _check_limits(spreadsheet.check_csv, raw)
         return "csv"
     if head == _OLE_MAGIC:
         raise _reject("This is an old Excel (.xls) file. Save it as .xlsx or as CSV UTF-8.")
@@ -301,19 +302,16 @@ def _size(source: Source) -> int:
     return size
 
 
-def _check_unpacked_size(raw: IO[bytes]) -> None:
+def _check_workbook(raw: IO[bytes]) -> None:
+    """Refuse a workbook over the limits before openpyxl reads any of it."""
+    _check_limits(spreadsheet.check_workbook, raw)
+
+
+def _check_limits(check: Callable[[IO[bytes]], None], raw: IO[bytes]) -> None:
     try:
-        with zipfile.ZipFile(raw) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as error:
-        raise _reject(
-            "The file is not a readable XLSX workbook (a damaged zip archive)."
-        ) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _reject(
-            f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; the limit is "
-            f"{MAX_UNPACKED_BYTES // 1024 // 1024:,} MB. Split it into several files."
-        )
+        check(raw)
+    except spreadsheet.SpreadsheetRefused as error:
+        raise _reject(str(error)) from error
 
 
 @contextmanager
@@ -338,6 +336,7 @@ def _table(source: Source, file_format: FileFormat) -> Iterator[Iterator[Sequenc
 
 
 def _csv_rows(raw: IO[bytes]) -> Generator[Sequence[object], None, None]:
+    spreadsheet.csv_field_limit()
     try:
         yield from csv.reader(_utf8_lines(raw), strict=True)
     except csv.Error as error:
@@ -367,15 +366,19 @@ def _utf8_lines(raw: IO[bytes]) -> Iterator[str]:
 
 def _xlsx_rows(raw: IO[bytes]) -> Generator[Sequence[object], None, None]:
     try:
-        # data_only: a formula cell gives the value the spreadsheet last calculated.
-        workbook = load_workbook(raw, read_only=True, data_only=True)
+        # data_only: a formula cell gives the value the spreadsheet last calculated;
+        # keep_links=False: external links are neither read nor kept.
+        workbook = load_workbook(raw, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl raises zip, XML, key and value errors alike
         raise _Unreadable("The file is not a readable XLSX workbook.", whole_file=True) from error
     try:
         if not workbook.worksheets:
             raise _Unreadable("The workbook has no worksheet.", whole_file=True)
         try:
-            yield from workbook.worksheets[0].iter_rows(min_row=1, values_only=True)
+            sheet = workbook.worksheets[0]
+            # The dimension the file declares may be false; openpyxl would pad every row to it.
+            sheet.reset_dimensions()
+            yield from sheet.iter_rows(min_row=1, values_only=True)
         except _Unreadable:
             raise
         except Exception as error:
