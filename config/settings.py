@@ -140,6 +140,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Mail, for invitations. In development messages are printed to the console (or written to
+# data/mail/ with "file"); production sets COPRODUCE_MAIL_BACKEND=smtp and COPRODUCE_SMTP_*.
+MAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_mail_backend = os.environ.get("COPRODUCE_MAIL_BACKEND") or ("console" if DEBUG else "smtp")
+if _mail_backend not in MAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"COPRODUCE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {_mail_backend!r}"
+    )
+_mail_options: dict[str, object] = {}
+if _mail_backend == "file":
+    _mail_options = {"file_path": str(DATA_DIR / "mail")}
+elif _mail_backend == "smtp":
+    try:
+        _smtp_port = int(os.environ.get("COPRODUCE_SMTP_PORT") or "587")
+    except ValueError as error:
+        raise ImproperlyConfigured("COPRODUCE_SMTP_PORT must be a port number") from error
+    _mail_options = {
+        "host": os.environ.get("COPRODUCE_SMTP_HOST", "localhost"),
+        "port": _smtp_port,
+        "username": os.environ.get("COPRODUCE_SMTP_USER", ""),
+        "password": os.environ.get("COPRODUCE_SMTP_PASSWORD", ""),
+        "use_tls": env_bool("COPRODUCE_SMTP_TLS", True),
+        "timeout": 10,
+    }
+MAILERS = {"default": {"BACKEND": MAIL_BACKENDS[_mail_backend], "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = os.environ.get("COPRODUCE_MAIL_FROM", "coproduce <coproduce@localhost>")
+# The address people reach the site at, for the links in the mail it sends.
+COPRODUCE_SITE_URL = os.environ.get("COPRODUCE_SITE_URL", "http://127.0.0.1:8000")
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:list"

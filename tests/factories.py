@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import itertools
 
-from coproduce.accounts.models import Organisation, Person, User
-from coproduce.accounts.services import organisation_member_add, person_create
+from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
+from coproduce.accounts.services import (
+    invitation_accept,
+    invitation_send,
+    membership_sharing_update,
+    organisation_founder_join,
+    person_create,
+)
 from coproduce.catalogue.models import Stage
 from coproduce.projects.models import Project
 from coproduce.projects.services import membership_add, project_create
@@ -25,11 +31,14 @@ def make_user(
     party: str = "researcher",
     organisation: Organisation | None = None,
     equity_officer: bool = False,
+    counted: bool = False,
+    seen_by_name: bool = False,
 ) -> User:
-    """A login with its Person, optionally a member of `organisation`."""
+    """A login with its Person, optionally a member of `organisation` (by an invitation it
+    accepted), sharing its equity answers as chosen."""
     number = next(_sequence)
     user = User.objects.create_user(email or f"user{number}@example.org", PASSWORD)
-    person = person_create(
+    person_create(
         by=user,
         name=name or f"Person {number}",
         party=party,
@@ -37,10 +46,53 @@ def make_user(
         user=user,
     )
     if organisation is not None:
-        organisation_member_add(
-            by=user, organisation=organisation, person=person, is_equity_officer=equity_officer
+        join(
+            user,
+            organisation,
+            equity_officer=equity_officer,
+            counted=counted,
+            seen_by_name=seen_by_name,
         )
     return user
+
+
+def join(
+    user: User,
+    organisation: Organisation,
+    *,
+    equity_officer: bool = False,
+    is_admin: bool = False,
+    counted: bool = False,
+    seen_by_name: bool = False,
+) -> OrganisationMembership:
+    """Make `user` a member the one way a login becomes one: an invitation it accepts. The
+    inviter is another member if there is one (an equity officer needs one), else the user."""
+    inviter = (
+        User.objects.filter(person__org_memberships__organisation=organisation)
+        .exclude(pk=user.pk)
+        .order_by("pk")
+        .first()
+    ) or user
+    if equity_officer and inviter == user:
+        # Nobody accepts the equity officer role from themselves.
+        inviter = make_user(name=f"Founder of {organisation.name}")
+        organisation_founder_join(by=inviter, organisation=organisation)
+    invitation = invitation_send(
+        by=inviter,
+        organisation=organisation,
+        email=user.email,
+        is_admin=is_admin,
+        is_equity_officer=equity_officer,
+    )
+    membership = invitation_accept(by=user, invitation=invitation)
+    if counted or seen_by_name:
+        membership_sharing_update(
+            by=user,
+            membership=membership,
+            counted_in_figures=counted or seen_by_name,
+            seen_by_name=seen_by_name,
+        )
+    return membership
 
 
 def make_person(name: str | None = None, *, party: str = "public", by: User) -> Person:
@@ -60,3 +112,15 @@ def make_project(
 
 def add_member(project: Project, user: User, role: str, *, by: User) -> None:
     membership_add(by=by, project=project, person=user.person, role=role)
+
+
+def share(
+    user: User, organisation: Organisation, *, counted: bool = True, seen_by_name: bool = False
+) -> OrganisationMembership:
+    """The member's own choice of what the organisation's equity officers see."""
+    return membership_sharing_update(
+        by=user,
+        membership=OrganisationMembership.objects.get(organisation=organisation, person__user=user),
+        counted_in_figures=counted,
+        seen_by_name=seen_by_name,
+    )

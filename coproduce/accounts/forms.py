@@ -13,7 +13,6 @@ from coproduce.accounts.models import (
     OrganisationMembership,
     PartyKind,
     Person,
-    User,
 )
 
 
@@ -88,45 +87,68 @@ class OrganisationForm(forms.ModelForm[Organisation]):
         labels = {"kind": "Kind of organisation"}
 
 
-class AddOrganisationMemberForm(forms.Form):
-    """Add someone who already signs in (by email), or record someone new, in one form."""
+class InvitationForm(forms.Form):
+    """Invite an email address to join, offering a standing. Nothing here looks the address up:
+    the answer is the same whether or not it has an account."""
 
-    email = forms.EmailField(
-        required=False, label="Email address of someone with a coproduce account"
+    email = forms.EmailField(label="Email address", max_length=254)
+    is_admin = forms.BooleanField(
+        required=False, label="Administrator", help_text="May invite members and manage them."
     )
-    new_name = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Or record someone new: their name",
-        help_text="They will not be able to sign in, but can take part in projects.",
-    )
-    new_party = forms.ChoiceField(
-        choices=[("", "Choose one"), *PartyKind.choices], required=False, label="They take part as"
-    )
-    new_role_title = forms.CharField(max_length=200, required=False, label="Role title (optional)")
-    is_admin = forms.BooleanField(required=False, label="Administrator")
     is_equity_officer = forms.BooleanField(
         required=False,
         label="Equity officer",
-        help_text="May see members' equity answers next to their names.",
+        help_text="Sees the equity figures of members who chose to be counted, and the answers "
+        "of those who chose to be seen by name. Offer this only to someone whose role needs it.",
     )
-    is_portfolio_viewer = forms.BooleanField(required=False, label="Portfolio viewer")
+    is_portfolio_viewer = forms.BooleanField(
+        required=False,
+        label="Portfolio viewer",
+        help_text="Sees the organisation's projects in aggregate.",
+    )
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class RecordMemberForm(forms.Form):
+    """Record someone who has no account, so they can take part in projects."""
+
+    name = forms.CharField(max_length=200, label="Their name")
+    party = forms.ChoiceField(
+        choices=[("", "Choose one"), *PartyKind.choices], label="They take part as"
+    )
+    role_title = forms.CharField(max_length=200, required=False, label="Role title (optional)")
+
+
+class MembershipSharingForm(forms.ModelForm[OrganisationMembership]):
+    class Meta:
+        model = OrganisationMembership
+        fields = ["counted_in_figures", "seen_by_name"]
+        labels = {
+            "counted_in_figures": "Count my answers in the organisation's figures",
+            "seen_by_name": "Let the organisation's equity officers see my answers by name",
+        }
+        help_texts = {
+            "counted_in_figures": "Your career stage, contract and gender are added to counts "
+            "that hide any group of fewer than the organisation's threshold. Nobody sees them "
+            "next to your name.",
+            "seen_by_name": "Only if you also choose to be counted.",
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        email, name = data.get("email", ""), data.get("new_name", "").strip()
-        if email and name:
-            self.add_error("new_name", "Give an email address or a new name, not both.")
-        elif not email and not name:
-            self.add_error("email", "Give the email address of an account, or a new name.")
-        elif email:
-            user = User.objects.filter(email__iexact=email).first()
-            if user is None:
-                self.add_error("email", "Nobody with this email address has an account.")
-            data["user"] = user
-        if name and not data.get("new_party"):
-            self.add_error("new_party", "Say what kind of party the new person takes part as.")
+        if data.get("seen_by_name") and not data.get("counted_in_figures"):
+            self.add_error(
+                "seen_by_name",
+                "Choose to be counted in the organisation's figures before choosing to be "
+                "seen by name.",
+            )
         return data
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() names the field; the model's constraint stays as the database's guard.
+        pass
 
 
 class OrganisationMembershipForm(forms.ModelForm[OrganisationMembership]):
@@ -134,6 +156,7 @@ class OrganisationMembershipForm(forms.ModelForm[OrganisationMembership]):
         model = OrganisationMembership
         fields = ["is_admin", "is_equity_officer", "is_portfolio_viewer"]
         help_texts = {
-            "is_equity_officer": "May see members' equity answers next to their names.",
+            "is_equity_officer": "Can be taken away here. It is given only by an invitation "
+            "that offers it, which the person accepts.",
             "is_portfolio_viewer": "May see the organisation's projects in aggregate.",
         }

@@ -228,8 +228,10 @@ class Person(models.Model):
 class OrganisationMembership(models.Model):
     """A person's standing in an organisation on coproduce.
 
-    Administrators manage the membership. Equity officers may see the equity attributes of the
-    organisation's people; portfolio viewers see the organisation's projects in aggregate.
+    Someone with a login becomes a member only by accepting an invitation; someone without one
+    is recorded by an administrator. Administrators manage the membership. Equity officers see
+    the equity answers of members who chose to be counted, in aggregate, and by name only those
+    who chose to be seen by name. Portfolio viewers see the organisation's projects in aggregate.
     """
 
     organisation = models.ForeignKey(
@@ -241,6 +243,18 @@ class OrganisationMembership(models.Model):
     is_admin = models.BooleanField(
         "administrator", default=False, help_text="May add members and change their standing."
     )
+    counted_in_figures = models.BooleanField(
+        "counted in the organisation's figures",
+        default=False,
+        help_text="The member's equity answers may be counted, never named, in the figures the "
+        "organisation's equity officers see.",
+    )
+    seen_by_name = models.BooleanField(
+        "seen by name",
+        default=False,
+        help_text="The organisation's equity officers may see the member's answers next to "
+        "their name.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,7 +262,92 @@ class OrganisationMembership(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "person"], name="organisation_membership_unique"
             ),
+            models.CheckConstraint(
+                condition=Q(seen_by_name=False) | Q(counted_in_figures=True),
+                name="organisation_membership_named_only_when_counted",
+                violation_error_message="Choose to be counted in the organisation's figures "
+                "before choosing to be seen by name.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} in {self.organisation}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def addressed_to(self, user: User) -> InvitationQuerySet:
+        """Invitations sent to the user's email address."""
+        return self.filter(email=user.email.lower())
+
+    def visible_to(self, user: User) -> InvitationQuerySet:
+        """Those addressed to the user, and those of the organisations the user administers."""
+        administered = OrganisationMembership.objects.filter(
+            person__user=user, is_admin=True
+        ).values("organisation_id")
+        return self.filter(Q(email=user.email.lower()) | Q(organisation_id__in=administered))
+
+
+class Invitation(models.Model):
+    """An organisation's offer of membership, with the standing it offers, to an email address.
+
+    Nothing about the person reaches the organisation until they accept: a pending invitation
+    names only the address it was sent to. The equity officer role is offered only by its own
+    explicit tick, and only an accepted invitation that ticked it makes someone an equity
+    officer.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("email address")
+    is_admin = models.BooleanField("administrator", default=False)
+    is_equity_officer = models.BooleanField("equity officer", default=False)
+    is_portfolio_viewer = models.BooleanField("portfolio viewer", default=False)
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was accepted, declined or withdrawn."
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_address",
+                violation_error_message="An invitation to this address is already waiting for "
+                "an answer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(responded_at__isnull=False),
+                name="invitation_answered_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email} from {self.organisation}"
+
+    @property
+    def roles(self) -> list[str]:
+        """The standing offered, in words."""
+        offered = [
+            ("Administrator", self.is_admin),
+            ("Equity officer", self.is_equity_officer),
+            ("Portfolio viewer", self.is_portfolio_viewer),
+        ]
+        return [label for label, ticked in offered if ticked] or ["Member"]

@@ -10,13 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from coproduce.accounts import services
+from coproduce.accounts import queries, services
 from coproduce.accounts.forms import (
-    AddOrganisationMemberForm,
+    InvitationForm,
     OrganisationForm,
     OrganisationMembershipForm,
+    RecordMemberForm,
 )
-from coproduce.accounts.models import Organisation, OrganisationMembership, User
+from coproduce.accounts.models import InvitationStatus, Organisation, OrganisationMembership
 from coproduce.audit.models import AuditEvent
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
@@ -48,18 +49,22 @@ def organisation_detail(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponse:
     memberships = organisation.memberships.select_related("person").order_by("person__name")
+    may_manage = has_permission(
+        request.user, Permission.ORGANISATION_MANAGE, organisation=organisation
+    )
     return render(
         request,
         "accounts/organisation_detail.html",
         {
             "organisation": organisation,
             "memberships": memberships,
-            "may_manage": has_permission(
-                request.user, Permission.ORGANISATION_MANAGE, organisation=organisation
+            "may_manage": may_manage,
+            "invitations": organisation.invitations.filter(status=InvitationStatus.PENDING)
+            if may_manage
+            else [],
+            "is_equity_officer": has_permission(
+                request.user, Permission.ORGANISATION_EQUITY, organisation=organisation
             ),
-            "is_equity_officer": memberships.filter(
-                person__user=request.user, is_equity_officer=True
-            ).exists(),
             "may_see_portfolio": has_permission(
                 request.user, Permission.ORGANISATION_PORTFOLIO, organisation=organisation
             ),
@@ -68,45 +73,56 @@ def organisation_detail(
 
 
 @require_organisation_permission(Permission.ORGANISATION_MANAGE)
-def organisation_member_add(
+def organisation_invite(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponse:
-    form = AddOrganisationMemberForm(form_data(request))
-    add = partial(_add_member, by=request.user, organisation=organisation)
-    membership = submit(request, form, add)
+    form = InvitationForm(form_data(request))
+    send = partial(services.invitation_send, by=request.user, organisation=organisation)
+    invitation = submit(request, form, send)
+    if invitation is not None:
+        # The same words whether or not the address has an account.
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. It waits on their invitations page until "
+            "they accept or decline it.",
+        )
+        return redirect("organisations:detail", organisation_id=organisation.pk)
+    return render(
+        request, "accounts/organisation_invite.html", {"organisation": organisation, "form": form}
+    )
+
+
+@require_organisation_permission(Permission.ORGANISATION_MANAGE)
+def organisation_member_record(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    form = RecordMemberForm(form_data(request))
+    record = partial(
+        services.organisation_member_add_new_person, by=request.user, organisation=organisation
+    )
+    membership = submit(request, form, record)
     if membership is not None:
-        messages.success(request, f"{membership.person.name} added to {organisation.name}.")
+        messages.success(request, f"{membership.person.name} recorded in {organisation.name}.")
         return redirect("organisations:detail", organisation_id=organisation.pk)
     return render(
         request,
-        "accounts/organisation_member_add.html",
+        "accounts/organisation_member_record.html",
         {"organisation": organisation, "form": form},
     )
 
 
-def _add_member(
-    *,
-    by: User,
-    organisation: Organisation,
-    new_name: str,
-    new_party: str,
-    new_role_title: str,
-    email: str,
-    user: User | None = None,
-    **standing: bool,
-) -> OrganisationMembership:
-    if user is not None:
-        person = services.person_for_user(user)
-        return services.organisation_member_add(
-            by=by, organisation=organisation, person=person, **standing
-        )
-    return services.organisation_member_add_new_person(
-        by=by,
-        organisation=organisation,
-        name=new_name,
-        party=new_party,
-        role_title=new_role_title,
-        **standing,
+@require_organisation_permission(Permission.ORGANISATION_EQUITY)
+def organisation_equity(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/organisation_equity.html",
+        {
+            "organisation": organisation,
+            "figures": queries.organisation_equity_figures(organisation),
+            "named": queries.organisation_named_answers(organisation),
+        },
     )
 
 

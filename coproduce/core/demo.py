@@ -20,9 +20,14 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from coproduce.accounts.models import Organisation, Person, User
+from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
 from coproduce.accounts.services import (
-    organisation_member_add,
+    invitation_accept,
+    invitation_send,
+    membership_sharing_update,
+    organisation_founder_join,
+    organisation_member_record,
+    organisation_member_update,
     person_create,
     person_update_equity,
 )
@@ -812,14 +817,7 @@ def load_portfolio() -> None:
             equity_consent=consent,
         )
         if org is not None:
-            organisation_member_add(
-                by=admin,
-                organisation=organisations[org],
-                person=person,
-                is_admin=name in {"Amira Okafor", "Nadia Hussain", "Catherine Moss"},
-                is_equity_officer=name == "Rachel Dunmore",
-                is_portfolio_viewer=name in {"Rachel Dunmore", "Amira Okafor"},
-            )
+            _join(admin, organisations[org], person, counted=consent)
         people[name] = person
     stages = {s.number: s for s in Stage.objects.all()}
     criteria = {c.code: c for c in EmphasisCriterion.objects.all()}
@@ -832,6 +830,44 @@ def load_portfolio() -> None:
     # A check of the audit and ledger chains once everything is written, so the integrity
     # pages say when they were last checked.
     load_chain_check()
+
+
+DEMO_ADMINS = {"Amira Okafor", "Nadia Hussain", "Catherine Moss"}
+DEMO_EQUITY_OFFICERS = {"Rachel Dunmore"}
+DEMO_PORTFOLIO_VIEWERS = {"Rachel Dunmore", "Amira Okafor"}
+
+
+def _join(
+    admin: User, organisation: Organisation, person: Person, *, counted: bool
+) -> OrganisationMembership:
+    """A demo person joins as anyone does: the lead founds her organisation, people with a
+    login accept an invitation (and those who consented choose to be counted), and people
+    without one are recorded."""
+    if person.user is None:
+        return organisation_member_record(by=admin, organisation=organisation, person=person)
+    if person.user == admin:
+        membership = organisation_member_update(
+            by=admin,
+            membership=organisation_founder_join(by=admin, organisation=organisation),
+            is_admin=True,
+            is_equity_officer=False,
+            is_portfolio_viewer=person.name in DEMO_PORTFOLIO_VIEWERS,
+        )
+    else:
+        invitation = invitation_send(
+            by=admin,
+            organisation=organisation,
+            email=person.user.email,
+            is_admin=person.name in DEMO_ADMINS,
+            is_equity_officer=person.name in DEMO_EQUITY_OFFICERS,
+            is_portfolio_viewer=person.name in DEMO_PORTFOLIO_VIEWERS,
+        )
+        membership = invitation_accept(by=person.user, invitation=invitation)
+    if counted:
+        membership = membership_sharing_update(
+            by=person.user, membership=membership, counted_in_figures=True, seen_by_name=False
+        )
+    return membership
 
 
 def _load_rate_card(by: User, host: Organisation) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
@@ -49,6 +49,7 @@ class Permission(StrEnum):
     ORGANISATION_VIEW = "organisation.view"
     ORGANISATION_MANAGE = "organisation.manage"
     ORGANISATION_PORTFOLIO = "organisation.portfolio"
+    ORGANISATION_EQUITY = "organisation.equity"
 
 
 P = Permission
@@ -107,7 +108,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 PERSON_PERMISSIONS = frozenset({P.EQUITY_VIEW, P.EQUITY_EDIT})
 ORGANISATION_PERMISSIONS = frozenset(
-    {P.ORGANISATION_VIEW, P.ORGANISATION_MANAGE, P.ORGANISATION_PORTFOLIO}
+    {P.ORGANISATION_VIEW, P.ORGANISATION_MANAGE, P.ORGANISATION_PORTFOLIO, P.ORGANISATION_EQUITY}
 )
 
 
@@ -150,6 +151,10 @@ def has_permission(
     if permission in ORGANISATION_PERMISSIONS:
         if organisation is None:
             raise ValueError(f"{permission} needs an organisation")
+        if permission == Permission.ORGANISATION_EQUITY:
+            # Members' equity figures are for the equity officers they accepted, superusers
+            # included.
+            return _organisation_standing(user, organisation, permission)
         return user.is_superuser or _organisation_standing(user, organisation, permission)
     if project is None:
         raise ValueError(f"{permission} needs a project")
@@ -172,18 +177,22 @@ def _organisation_standing(user: User, organisation: Organisation, permission: P
         memberships = memberships.filter(is_admin=True)
     elif permission == Permission.ORGANISATION_PORTFOLIO:
         memberships = memberships.filter(is_portfolio_viewer=True)
+    elif permission == Permission.ORGANISATION_EQUITY:
+        memberships = memberships.filter(is_equity_officer=True)
     return memberships.exists()
 
 
 def _may_see_equity(user: User, person: Person) -> bool:
+    """The person, and the equity officers of an organisation in which the person accepted
+    membership and chose to be seen by name."""
     if person.user_id == user.pk:
         return True
-    in_organisation = Q(organisation__memberships__person=person) | Q(organisation__people=person)
-    return (
-        OrganisationMembership.objects.filter(person__user=user, is_equity_officer=True)
-        .filter(in_organisation)
-        .exists()
-    )
+    return OrganisationMembership.objects.filter(
+        person__user=user,
+        is_equity_officer=True,
+        organisation__memberships__person=person,
+        organisation__memberships__seen_by_name=True,
+    ).exists()
 
 
 # Views take (request, project or organisation, **url_kwargs). Callable[..., ...] lets each

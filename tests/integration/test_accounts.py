@@ -15,7 +15,7 @@ from coproduce.accounts.models import Person, User
 from coproduce.accounts.services import person_update_equity
 from coproduce.audit.models import AuditEvent
 from tests.conftest import Team, client_for
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.factories import PASSWORD, make_organisation, make_user, share
 
 NEW_PASSWORD = "a much newer passphrase"
 EQUITY_ANSWERS = {
@@ -241,6 +241,7 @@ def test_equity_page_is_visible_to_an_equity_officer_of_the_persons_organisation
     person_update_equity(
         by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=False
     )
+    share(team.bob, team.organisation, seen_by_name=True)
 
     response = client_for(officer).get(equity_url(team.bob.person))
 
@@ -250,9 +251,25 @@ def test_equity_page_is_visible_to_an_equity_officer_of_the_persons_organisation
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("counted", [False, True])
+def test_equity_page_is_hidden_from_an_officer_of_the_persons_organisation_without_their_choice(
+    team: Team, counted: bool
+) -> None:
+    officer = make_user(organisation=team.organisation, equity_officer=True)
+    person_update_equity(by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=True)
+    share(team.bob, team.organisation, counted=counted, seen_by_name=False)
+
+    response = client_for(officer).get(equity_url(team.bob.person))
+
+    assert response.status_code == 404
+    assert b"Early career" not in response.content
+
+
+@pytest.mark.django_db
 def test_equity_officer_cannot_change_someone_elses_answers(team: Team) -> None:
     officer = make_user(organisation=team.organisation, equity_officer=True)
     person_update_equity(by=team.bob, person=team.bob.person, **EQUITY_ANSWERS, equity_consent=True)
+    share(team.bob, team.organisation, seen_by_name=True)
 
     response = client_for(officer).post(
         equity_url(team.bob.person), {**EQUITY_ANSWERS, "career_stage": "senior"}

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from coproduce.accounts.models import Organisation, Person, User
-from coproduce.accounts.services import organisation_member_add, person_update_equity
+from coproduce.accounts.services import person_update_equity
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
 from coproduce.costs import queries
@@ -48,7 +48,7 @@ from coproduce.costs.services import (
 from coproduce.projects.models import Membership, Project
 from coproduce.projects.services import membership_remove
 from tests.conftest import Team
-from tests.factories import add_member, make_organisation, make_project, make_user
+from tests.factories import add_member, join, make_organisation, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +211,7 @@ def test_cost_item_create_upper_cases_the_currency(team: Team) -> None:
 def test_cost_item_create_accepts_organisations_of_the_project(team: Team) -> None:
     # Arrange: a charity Bob is affiliated with (his own organisation stays Northbridge).
     charity = make_organisation("Carers Network", kind="charity")
-    organisation_member_add(by=team.bob, organisation=charity, person=team.bob.person)
+    join(team.bob, charity)
 
     # Act
     hosted = cost_item_create(

@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from coproduce.accounts.models import Organisation, Person
-from coproduce.accounts.services import organisation_member_add
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
 from coproduce.costs import services, spreadsheet, transfer
@@ -54,7 +53,7 @@ from coproduce.costs.transfer import (
 from coproduce.projects.models import Project
 from coproduce.projects.services import membership_add
 from tests.conftest import Team
-from tests.factories import add_member, make_organisation, make_person, make_project
+from tests.factories import add_member, join, make_organisation, make_person, make_project
 
 FORMATS = ["csv", "xlsx"]
 
@@ -85,7 +84,7 @@ class World:
 def world(team: Team) -> World:
     alice = team.alice
     charity = make_organisation("Riverside Trust", kind="charity")
-    organisation_member_add(by=alice, organisation=charity, person=team.paula.person)
+    join(team.paula, charity)
     dee = make_person("Dee Contributor", by=alice)
     membership_add(by=alice, project=team.project, person=dee, role="public_contributor")
     twin = make_project(by=alice, organisation=team.organisation, title="Crisis care twin")

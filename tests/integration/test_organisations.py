@@ -1,15 +1,22 @@
-"""Organisations: creating one, adding people with and without a login, standing."""
+"""Organisations: creating one, recording people without a login, standing. Joining by
+invitation is in test_organisation_invitations.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from coproduce.accounts.models import Organisation, OrganisationMembership, Person, User
+from coproduce.accounts.models import (
+    Invitation,
+    Organisation,
+    OrganisationMembership,
+    Person,
+    User,
+)
 from coproduce.audit.models import AuditEvent
 from coproduce.projects.services import membership_add
 from tests.conftest import Team, client_for
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user, share
 
 
 def _make_admin(team: Team) -> OrganisationMembership:
@@ -50,51 +57,39 @@ def test_creating_an_organisation_with_a_taken_name_is_refused(team: Team) -> No
 
 
 @pytest.mark.django_db
-def test_administrator_adds_an_account_holder_by_email(team: Team) -> None:
-    _make_admin(team)
-    url = reverse("organisations:member_add", args=[team.organisation.pk])
-
-    response = client_for(team.alice).post(url, {"email": "CAROL@example.org"})
-
-    assert response.status_code == 302
-    assert OrganisationMembership.objects.filter(
-        organisation=team.organisation, person=team.carol.person
-    ).exists()
-
-
-@pytest.mark.django_db
 def test_administrator_records_someone_new_without_a_login(team: Team) -> None:
     _make_admin(team)
-    url = reverse("organisations:member_add", args=[team.organisation.pk])
+    url = reverse("organisations:member_record", args=[team.organisation.pk])
 
     client_for(team.alice).post(
-        url, {"new_name": "Winston Clarke", "new_party": "civil_society", "is_equity_officer": "on"}
+        url, {"name": "Winston Clarke", "party": "civil_society", "is_equity_officer": "on"}
     )
 
     person = Person.objects.get(name="Winston Clarke")
     assert person.user is None and person.organisation == team.organisation
-    assert OrganisationMembership.objects.get(person=person).is_equity_officer
+    membership = OrganisationMembership.objects.get(person=person)
+    # A record without a login takes no standing, and shares nothing.
+    assert not membership.is_equity_officer and not membership.counted_in_figures
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({}, b"Give the email address of an account, or a new name."),
-        ({"email": "nobody@example.org"}, b"Nobody with this email address has an account."),
-        ({"email": "carol@example.org", "new_name": "X"}, b"not both"),
-        ({"new_name": "Someone"}, b"Say what kind of party"),
-        ({"email": "bob@example.org"}, b"already a member"),
+        ({}, b"This field is required."),
+        ({"name": "Someone"}, b"This field is required."),
+        ({"name": "Someone", "party": "astronaut"}, b"Select a valid choice"),
+        ({"name": "x" * 201, "party": "public"}, b"at most 200 characters"),
     ],
 )
 @pytest.mark.django_db
-def test_adding_an_organisation_member_badly_is_refused_and_saves_nothing(
+def test_recording_a_member_badly_is_refused_and_saves_nothing(
     team: Team, data: dict[str, str], message: bytes
 ) -> None:
     _make_admin(team)
     before = (Person.objects.count(), OrganisationMembership.objects.count())
 
     response = client_for(team.alice).post(
-        reverse("organisations:member_add", args=[team.organisation.pk]), data
+        reverse("organisations:member_record", args=[team.organisation.pk]), data
     )
 
     assert response.status_code == 200
@@ -116,41 +111,59 @@ def test_the_last_administrator_cannot_step_down(team: Team) -> None:
 
 
 @pytest.mark.django_db
-def test_an_administrator_cannot_make_themselves_equity_officer(team: Team) -> None:
-    membership = _make_admin(team)
+@pytest.mark.parametrize("whose", ["own", "someone else's"])
+def test_no_administrator_can_make_anyone_equity_officer_by_changing_standing(
+    team: Team, whose: str
+) -> None:
+    _make_admin(team)
+    membership = OrganisationMembership.objects.get(
+        organisation=team.organisation,
+        person=(team.alice if whose == "own" else team.bob).person,
+    )
     url = reverse("organisations:member_edit", args=[team.organisation.pk, membership.pk])
+    data = {"is_admin": "on"} if whose == "own" else {}
 
-    response = client_for(team.alice).post(url, {"is_admin": "on", "is_equity_officer": "on"})
+    response = client_for(team.alice).post(url, {**data, "is_equity_officer": "on"})
 
     membership.refresh_from_db()
-    assert b"Another administrator must make you an equity officer." in response.content
+    assert response.status_code == 200
+    assert b"offered by invitation" in response.content
     assert not membership.is_equity_officer
 
 
 @pytest.mark.django_db
-def test_an_administrator_can_make_someone_else_equity_officer(team: Team) -> None:
+def test_an_administrator_can_take_the_equity_officer_role_away(team: Team) -> None:
     _make_admin(team)
-    bobs = OrganisationMembership.objects.get(
-        organisation=team.organisation, person=team.bob.person
-    )
-    url = reverse("organisations:member_edit", args=[team.organisation.pk, bobs.pk])
+    officer = make_user("officer@example.org", organisation=team.organisation, equity_officer=True)
+    membership = OrganisationMembership.objects.get(person=officer.person)
+    url = reverse("organisations:member_edit", args=[team.organisation.pk, membership.pk])
 
-    response = client_for(team.alice).post(url, {"is_equity_officer": "on"})
+    response = client_for(team.alice).post(url, {})
 
-    bobs.refresh_from_db()
+    membership.refresh_from_db()
     assert response.status_code == 302
-    assert bobs.is_equity_officer
+    assert not membership.is_equity_officer
+    event = AuditEvent.objects.filter(action="organisation.member_update").latest("seq")
+    assert event.organisation_id == team.organisation.pk
+    assert event.changes["is_equity_officer"] == {"from": True, "to": False}
 
 
 @pytest.mark.django_db
-def test_only_equity_officers_see_links_to_equity_answers(team: Team) -> None:
+def test_only_equity_officers_see_links_to_equity_answers_of_those_seen_by_name(
+    team: Team,
+) -> None:
     officer = make_user("officer@example.org", organisation=team.organisation, equity_officer=True)
+    share(team.bob, team.organisation, seen_by_name=True)
+    share(team.oscar, team.organisation, seen_by_name=False)
+    hidden_link = reverse("accounts:equity", args=[team.oscar.person.pk]).encode()
     url = reverse("organisations:detail", args=[team.organisation.pk])
     equity_link = reverse("accounts:equity", args=[team.bob.person.pk]).encode()
 
     assert equity_link in client_for(officer).get(url).content
+    assert hidden_link not in client_for(officer).get(url).content
     assert equity_link not in client_for(team.alice).get(url).content
     assert client_for(officer).get(equity_link.decode()).status_code == 200
+    assert client_for(officer).get(hidden_link.decode()).status_code == 404
 
 
 @pytest.mark.django_db
@@ -164,24 +177,24 @@ def test_organisation_list_shows_only_the_users_organisations(team: Team) -> Non
 
 
 @pytest.mark.django_db
-def test_account_added_to_an_organisation_can_join_its_projects_and_is_seen_by_its_officer(
+def test_account_that_accepts_an_invitation_can_join_the_organisations_projects(
     team: Team,
 ) -> None:
     _make_admin(team)
-    newcomer = User.objects.create_user("nia@example.org", "a long enough password")
-    officer = make_user("officer@example.org", organisation=team.organisation, equity_officer=True)
-
+    newcomer = User.objects.create_user("nia@example.org", PASSWORD)
     client_for(team.alice).post(
-        reverse("organisations:member_add", args=[team.organisation.pk]),
-        {"email": "nia@example.org"},
+        reverse("organisations:invite", args=[team.organisation.pk]), {"email": "nia@example.org"}
     )
+    add_page = reverse("projects:member_add", args=[team.project.pk])
+    assert not Person.objects.filter(user=newcomer).exists()
+
+    invitation = Invitation.objects.get(email="nia@example.org")
+    client_for(newcomer).post(reverse("accounts:invitation_accept", args=[invitation.pk]))
 
     person = Person.objects.get(user=newcomer)
     assert person.organisation == team.organisation
-    add_page = client_for(team.alice).get(reverse("projects:member_add", args=[team.project.pk]))
-    assert person in add_page.context["form"].fields["person"].queryset
-    equity = client_for(officer).get(reverse("accounts:equity", args=[person.pk]))
-    assert equity.status_code == 200
+    offered = client_for(team.alice).get(add_page).context["form"].fields["person"].queryset
+    assert person in offered
 
 
 @pytest.mark.django_db
@@ -219,7 +232,7 @@ def test_organisation_change_log_shows_standing_changes_to_administrators_only(
     )
     client_for(team.alice).post(
         reverse("organisations:member_edit", args=[team.organisation.pk, bobs.pk]),
-        {"is_equity_officer": "on"},
+        {"is_portfolio_viewer": "on"},
     )
     log = reverse("organisations:log", args=[team.organisation.pk])
 
@@ -228,5 +241,5 @@ def test_organisation_change_log_shows_standing_changes_to_administrators_only(
     event = AuditEvent.objects.get(action="organisation.member_update")
     assert event.organisation_id == team.organisation.pk
     assert b"organisation.member_update" in response.content
-    assert b"is_equity_officer" in response.content
+    assert b"is_portfolio_viewer" in response.content
     assert client_for(team.bob).get(log).status_code == 403

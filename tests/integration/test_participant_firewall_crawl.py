@@ -272,6 +272,14 @@ class World:
         )
 
     @cached_property
+    def invitation(self) -> Any:
+        from coproduce.accounts.services import invitation_send
+
+        return invitation_send(
+            by=self.team.alice, organisation=self.team.organisation, email="newcomer@example.org"
+        )
+
+    @cached_property
     def framing(self) -> Any:
         from coproduce.integrity.services import framing_request_add
 
@@ -318,6 +326,7 @@ MAKERS: dict[str, Maker] = {
     "request_id": lambda w, name, user: w.early_release.pk,
     "subject_id": _subject,
     "framing_id": lambda w, name, user: w.framing.pk,
+    "invitation_id": lambda w, name, user: w.invitation.pk,
 }
 # URLs not requested: signing out would end the persona's session mid-crawl.
 SKIPPED = {"accounts:logout"}

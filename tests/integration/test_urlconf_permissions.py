@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from coproduce.accounts.services import invitation_send
 from coproduce.costs.services import (
     AttendeeTime,
     activity_save,
@@ -58,7 +59,8 @@ READ_ONLY = {
     "integrity:output_download",
 }
 ORGANISATION_MANAGE_URLS = {
-    "organisations:member_add",
+    "organisations:invite",
+    "organisations:member_record",
     "organisations:member_edit",
     "organisation_costs:rate_add",
     "organisation_costs:rate_edit",
@@ -221,6 +223,9 @@ def all_urls(team: Team) -> list[tuple[str, str]]:
         "person_id": team.bob.person.pk,
         "organisation_id": team.organisation.pk,
         "org_membership_id": team.organisation.memberships.first().pk,  # type: ignore[union-attr]
+        "invitation_id": invitation_send(
+            by=team.alice, organisation=team.organisation, email="newcomer@example.org"
+        ).pk,
     }
     urls = []
     for name, args in url_names():
