@@ -41,6 +41,7 @@ from coproduce.costs.models import (
     ThresholdPeriod,
     TimeEntry,
 )
+from coproduce.costs.money import time_cost
 from coproduce.costs.services import AttendeeTime
 from coproduce.governance.demo import load_governance
 from coproduce.integrity.demo import load_chain_check, load_integrity
@@ -1438,6 +1439,8 @@ TIME_ENTRY_COLUMNS = (
     "contributions",
     "defrayed_by",
     "rate",
+    "rate_amount",
+    "rate_hours",
     "currency",
     "cost",
     "created_at",
@@ -1537,9 +1540,9 @@ def _time_entry_row(
     follow_up = rng.choice(ORGANISER_FOLLOW_UP if heavy else FOLLOW_UP)
     if not (attendance or preparation or administration or follow_up):
         attendance = ONE_HOUR
-    hourly = member.hourly
+    rate = member.rate
     hours = attendance + preparation + administration + follow_up
-    cost = hours * hourly if hourly is not None else None
+    cost = time_cost(hours, rate.amount, rate.hours_in_unit) if rate is not None else None
     return (
         project_id,
         member.person.pk,
@@ -1553,8 +1556,10 @@ def _time_entry_row(
         follow_up,
         None if rng.random() < 0.4 else rng.randrange(9),
         UNFUNDED if rng.random() < 0.12 else member.defrayed_by,
-        hourly,
-        GBP if hourly is not None else "",
+        member.hourly,
+        rate.amount if rate is not None else None,
+        rate.hours_in_unit if rate is not None else None,
+        GBP if rate is not None else "",
         cost,
         created_at,
         None,

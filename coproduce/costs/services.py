@@ -25,7 +25,9 @@ from coproduce.costs.models import (
     PaymentThreshold,
     Rate,
     TimeEntry,
+    total_hours,
 )
+from coproduce.costs.money import time_cost
 from coproduce.projects.models import Membership, Project
 from coproduce.projects.services import lock_project
 
@@ -223,12 +225,7 @@ class AttendeeTime:
 
     @property
     def hours(self) -> Decimal:
-        return (
-            self.attendance_hours
-            + self.preparation_hours
-            + self.administration_hours
-            + self.follow_up_hours
-        )
+        return total_hours(self)
 
 
 @dataclass(frozen=True)
@@ -238,19 +235,30 @@ class TimeCosting:
     payer: str
     rate: Rate | None = None
 
-    def priced(self, hours: Decimal) -> tuple[Decimal | None, str, Decimal | None]:
-        """(hourly rate, currency, cost) for a time entry of `hours`."""
+    def priced(self, hours: Decimal) -> dict[str, Any]:
+        """A time entry's costing fields for `hours`: the hourly rate (for display), the rate
+        as written that the cost is worked out from, the currency and the cost."""
         if self.rate is None:
-            return None, "", None
-        return self.rate.hourly, self.rate.currency, self.cost(hours)
+            return {
+                "rate": None,
+                "rate_amount": None,
+                "rate_hours": None,
+                "currency": "",
+                "cost": None,
+            }
+        return {
+            "rate": self.rate.hourly,
+            "rate_amount": self.rate.amount,
+            "rate_hours": self.rate.hours_in_unit,
+            "currency": self.rate.currency,
+            "cost": time_cost(hours, self.rate.amount, self.rate.hours_in_unit),
+        }
 
-    def cost(self, hours: Decimal) -> Decimal | None:
-        """Hours at the card's rate, from the rate as written (£75 a half day of 3.5 hours, not
-        a rounded hourly figure), exact to the 6 places a time entry keeps."""
-        if self.rate is None:
-            return None
-        exact = hours * self.rate.amount / self.rate.hours_in_unit
-        return exact.quantize(Decimal("0.000001"))
+
+def recost(entry: TimeEntry) -> None:
+    """Cost a changed entry at the rate it was costed at, as written (money.time_cost)."""
+    if entry.rate_amount is not None and entry.rate_hours is not None:
+        entry.cost = time_cost(entry.hours, entry.rate_amount, entry.rate_hours)
 
 
 def costing(project: Project) -> dict[int, TimeCosting]:
@@ -286,7 +294,8 @@ def time_entry_for(
     costing_ = terms[person_id]
     entry = TimeEntry(project=project, person_id=person_id, **fields)
     entry.defrayed_by = entry.defrayed_by or costing_.payer
-    entry.rate, entry.currency, entry.cost = costing_.priced(entry.hours)
+    for name, value in costing_.priced(entry.hours).items():
+        setattr(entry, name, value)
     return entry
 
 
@@ -362,8 +371,8 @@ def activity_save(
             for name, value in fields.items():
                 setattr(entry, name, value)
             entry.stage, entry.date = stage, date
-            if entry.rate is not None and entry.hours != hours_before:
-                entry.cost = entry.hours * entry.rate
+            if entry.hours != hours_before:
+                recost(entry)
         else:
             entry = time_entry_for(
                 project=project,

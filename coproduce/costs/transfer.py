@@ -49,6 +49,7 @@ from coproduce.costs.models import (
     CostStatus,
     DefrayedBy,
     TimeEntry,
+    total_hours,
 )
 from coproduce.costs.money import CURRENCIES, validate_currency
 from coproduce.projects.models import Membership, Project
@@ -1293,13 +1294,7 @@ class _TimeWriter(_Writer):
         # when the entry is made. Without building a model object, which at 100,000 rows is
         # a large share of the import's time.
         costing = self.terms[values["person_id"]]
-        hours = (
-            values["attendance_hours"]
-            + values["preparation_hours"]
-            + values["administration_hours"]
-            + values["follow_up_hours"]
-        )
-        values["rate"], values["currency"], values["cost"] = costing.priced(hours)
+        values.update(costing.priced(total_hours(values)))
         values["defrayed_by"] = values.get("defrayed_by") or costing.payer
         values["project_id"] = self.project.pk
         values["activity_id"] = self.activity_ids[activity] if activity is not None else None
