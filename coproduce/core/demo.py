@@ -1239,6 +1239,7 @@ def _load_stage(
             attendees=attendees,
             organiser=team.people[team.spec.organisers[0]],
             duration=Decimal(hours),
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
         _activity_costs(team, rng, activity, attendees)
     # The organisers' work between meetings: arranging them in funded hours, and writing them up
@@ -1320,6 +1321,7 @@ def _activity_costs(
             date=day,
             amount=amount,
             **fields,
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
 
     in_person = activity.kind != "review"
@@ -1384,6 +1386,7 @@ def _activity_costs(
             amount=amount,
             hours=hours,
             rate=HOURLY_FEE if hours is not None else None,
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
         if in_person and rng.random() < 0.3:
             spend(

@@ -4,6 +4,7 @@ calculations in budget.py and burden.py work on the small results."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -305,15 +306,17 @@ def period_around(day: datetime.date, period: str) -> tuple[datetime.date, datet
 def payment_warnings(
     *,
     organisation: Organisation | int,
-    payee: Person,
+    payee: Person | int,
     day: datetime.date,
     amount: Decimal,
     currency: str,
     excluding: CostItem | None = None,
+    pending: Sequence[tuple[datetime.date, Decimal]] = (),
 ) -> list[ThresholdWarning]:
     """The thresholds this payment would take the payee past, counting what they have been
     paid in the same period across every project on coproduce (a benefit looks at all of a
-    person's earnings, not one project's)."""
+    person's earnings, not one project's), and `pending` payments to them in the same
+    currency that are about to be saved with it (the earlier rows of an import file)."""
     warnings = []
     payments = CostItem.objects.filter(
         payee=payee,
@@ -326,7 +329,9 @@ def payment_warnings(
     for threshold in PaymentThreshold.objects.in_force(organisation, day).filter(currency=currency):
         starts, ends = period_around(day, threshold.period)
         paid = payments.filter(date__range=(starts, ends)).aggregate(s=Sum("amount"))["s"]
-        paid = paid or Decimal(0)
+        paid = (paid or Decimal(0)) + sum(
+            (paid_then for then, paid_then in pending if starts <= then <= ends), Decimal(0)
+        )
         if paid + amount > threshold.amount:
             warnings.append(ThresholdWarning(threshold, starts, ends, paid, amount))
     return warnings

@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from coproduce.accounts.models import Organisation, Person, User
 from coproduce.audit.services import audit_record, audited_delete, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
+from coproduce.core.warnings import require_confirmation
+from coproduce.costs import cautions
 from coproduce.costs.models import (
     Activity,
     CostCategory,
@@ -135,7 +137,9 @@ def cost_item_create(
     amount: Decimal | None = None,
     hours: Decimal | None = None,
     rate: Decimal | None = None,
+    confirmed: bool = False,
 ) -> CostItem:
+    """Save a planned or actual cost. Its cautions (costs.cautions) must be `confirmed`."""
     lock_project(project.pk)
     item = CostItem(project=project, created_by=by)
     _fill_cost_item(
@@ -155,18 +159,25 @@ def cost_item_create(
         hours=hours,
         rate=rate,
     )
+    require_confirmation(cautions.cost_item_cautions(item), confirmed)
     audited_save(item, by=by, action="cost_item.create")
     return item
 
 
 @transaction.atomic
-def cost_item_update(*, by: User, item: CostItem, **fields: Any) -> CostItem:
+def cost_item_update(
+    *, by: User, item: CostItem, confirmed: bool = False, **fields: Any
+) -> CostItem:
+    """Change a cost. Only cautions about values that changed need to be `confirmed`."""
     unknown = set(fields) - set(COST_ITEM_FIELDS)
     if unknown:
         raise TypeError(f"Unknown cost item fields: {', '.join(sorted(unknown))}")
     lock_project(item.project_id)
-    before = snapshot(stored(item))
+    current = stored(item)
+    before = snapshot(current)
+    was = cautions.cost_item_was(current)
     _fill_cost_item(item, **fields)
+    require_confirmation(cautions.cost_item_cautions(item, was=was), confirmed)
     audited_save(item, by=by, action="cost_item.update", before=before)
     return item
 
@@ -313,9 +324,11 @@ def activity_save(
     notes: str = "",
     duration: Decimal | None = None,
     activity: Activity | None = None,
+    confirmed: bool = False,
 ) -> Activity:
     """Log an activity, or change one, with each attendee's hours in one step. Attendees who
-    are no longer listed lose their entry for this activity."""
+    are no longer listed lose their entry for this activity. Attendance longer than the
+    meeting must be `confirmed` (on an edit, only where it changed)."""
     lock_project(project.pk)
     terms = costing(project)
     # People who took part and have since left the project keep their time at it.
@@ -340,6 +353,20 @@ def activity_save(
         raise ValidationError({"organiser": "The organiser must be a member of this project."})
     if errors:
         raise ValidationError({"__all__": errors})
+    was_attendance = (
+        dict(activity.time_entries.values_list("person_id", "attendance_hours"))
+        if activity is not None
+        else None
+    )
+    require_confirmation(
+        cautions.attendance_cautions(
+            duration=duration,
+            attendance=[(a.person.pk, str(a.person), a.attendance_hours) for a in attendees],
+            was_duration=stored(activity).duration if activity is not None else None,
+            was_attendance=was_attendance,
+        ),
+        confirmed,
+    )
     before = None
     if activity is not None:
         before = {**snapshot(stored(activity)), "attendees": _attendance(activity)}

@@ -40,6 +40,8 @@ from openpyxl.cell import WriteOnlyCell
 from coproduce.accounts.models import User
 from coproduce.audit.services import audit_record
 from coproduce.catalogue.models import Stage
+from coproduce.core.warnings import Caution, NeedsConfirmation
+from coproduce.costs import cautions as cost_cautions
 from coproduce.costs import services
 from coproduce.costs.models import (
     Activity,
@@ -201,6 +203,19 @@ class _Problems:
         return ImportRejected(self.listed, self.count)
 
 
+class _Cautions:
+    """Cautions found so far, by row: the first MAX_PROBLEMS_LISTED kept, all of them counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[Caution] = []
+        self.count = 0
+
+    def add(self, row: int, cautions: Sequence[Caution]) -> None:
+        self.count += len(cautions)
+        room = MAX_PROBLEMS_LISTED - len(self.listed)
+        self.listed += [caution.at_row(row) for caution in cautions[:room]]
+
+
 def _reject(message: str) -> ImportRejected:
     """A problem with the file as a whole."""
     return ImportRejected([Problem(None, None, message)])
@@ -225,16 +240,21 @@ def import_file(
     path_or_file: Source,
     filename: str | None = None,
     progress: ProgressCallback | None = None,
+    confirmed: bool = False,
 ) -> ImportResult:
     """Import a cost items or time file (CSV or XLSX) into the project, all rows or none.
 
     The layout is recognised from the header row. Raises ImportRejected, having saved nothing,
-    when anything is wrong. `filename` names the file in the audit log and decides its type by
+    when anything is wrong; NeedsConfirmation, having saved nothing, when rows have cautions
+    (the forms' own, from costs.cautions) and the import is not `confirmed`.
+    `filename` names the file in the audit log and decides its type by
     its extension (.csv or .xlsx); it defaults to the path's name.
     """
     name = filename or _name_of(path_or_file)
     file_format = _check_container(path_or_file, name)
     checked = _first_pass(path_or_file, file_format, project, progress)
+    if checked.cautions.count and not confirmed:
+        raise NeedsConfirmation(checked.cautions.listed, checked.cautions.count)
     with transaction.atomic():
         lock_project(project.pk)
         result = _second_pass(
@@ -393,6 +413,7 @@ class _Checked:
     columns: dict[str, int]
     rows: int
     activities: dict[tuple[str, datetime.date, int, str], int]
+    cautions: _Cautions
 
 
 def _first_pass(
@@ -406,6 +427,8 @@ def _first_pass(
             raise problems.rejected()
         layout, columns, width = header
         checker = _checker(layout, columns, width, file_format, lookups, problems)
+        # Cautions are asked about once, here; the second pass saves what was confirmed.
+        checker.cautions = _Cautions()
         rows = _check_rows(
             table, checker, problems, phase="checking", total=None, progress=progress
         )
@@ -413,7 +436,7 @@ def _first_pass(
         raise problems.rejected()
     if rows == 0:
         raise _reject("The file has a header row but no data rows: there is nothing to import.")
-    return _Checked(layout, columns, rows, checker.activities)
+    return _Checked(layout, columns, rows, checker.activities, checker.cautions)
 
 
 def _check_rows(
@@ -599,6 +622,7 @@ class _Lookups:
     names: dict[str, list[int]]
     organisations: dict[str, int]
     member_bits: dict[int, int]
+    project: Project
 
     @classmethod
     def of(cls, project: Project) -> _Lookups:
@@ -623,6 +647,7 @@ class _Lookups:
                 for pk, name in services.project_organisations(project).values_list("pk", "name")
             },
             member_bits={person_id: 1 << n for n, person_id in enumerate(person_ids)},
+            project=project,
         )
 
 
@@ -846,6 +871,11 @@ class _Checker:
         # The people at each activity, one bit per project member: a few bytes an activity,
         # however many rows the file has.
         self.attendance: dict[int, int] = {}
+        # Set for the pass that asks about cautions (the first).
+        self.cautions: _Cautions | None = None
+        # Contributor payments in the earlier rows, by (payee, currency): a payment is checked
+        # against the benefit thresholds counting them, as if they were already saved.
+        self.pending: dict[tuple[int, str], list[tuple[datetime.date, Decimal]]] = {}
 
     # The model attribute each column's value goes to, in layout order.
     fields: tuple[str, ...] = ()
@@ -970,7 +1000,26 @@ class _CostChecker(_Checker):
             return None
         values = self.parse()
         self.across_columns(values)
-        return values if self.ok() else None
+        if not self.ok():
+            return None
+        if self.cautions is not None and values["status"] == CostStatus.ACTUAL:
+            self.caution(values)
+        return values
+
+    def caution(self, values: dict[str, Any]) -> None:
+        """The cautions a form would raise for this row (costs.cautions), counting the
+        contributor payments in the rows above it."""
+        assert self.cautions is not None
+        item = CostItem(project=self.lookups.project, **values)
+        key = (values["payee_id"], values["currency"])
+        payment = values["category"] == CostCategory.CONTRIBUTOR_PAYMENT
+        found = cost_cautions.cost_item_cautions(
+            item, pending=self.pending.get(key, ()) if payment else ()
+        )
+        if found:
+            self.cautions.add(self.number, found)
+        if payment:
+            self.pending.setdefault(key, []).append((values["date"], values["amount"]))
 
     def across_columns(self, values: dict[str, Any]) -> None:
         """The rules that span columns, as services._check_cost_item and the constraints."""

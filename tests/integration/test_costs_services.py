@@ -21,6 +21,7 @@ from coproduce.accounts.services import organisation_member_add, person_update_e
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
 from coproduce.core import demo
+from coproduce.core.warnings import NeedsConfirmation
 from coproduce.costs import queries, transfer
 from coproduce.costs.budget import Overspend, PlanActual
 from coproduce.costs.burden import NOT_DISCLOSED, BurdenReport, PersonLoad
@@ -111,6 +112,7 @@ def payment(
         payee=team.carol.person,
         date=day,
         amount=Decimal(amount),
+        confirmed=True,  # these tests are about what is saved; cautions are tested apart
     )
     fields.update(extra)
     return cost_item_create(**fields)
@@ -1161,6 +1163,32 @@ def warnings_for(team: Team, amount: str, **extra: Any) -> list[queries.Threshol
         currency="GBP",
         **extra,
     )
+
+
+def test_every_way_of_saving_a_payment_past_a_threshold_needs_confirmation(team: Team) -> None:
+    # £25 in a week is past the shipped £20 Permitted Work lower limit.
+    before = row_counts()
+
+    with pytest.raises(NeedsConfirmation) as raised:
+        payment(team, "25.00", ON_THE_DAY, confirmed=False)
+
+    assert row_counts() == before
+    (caution,) = raised.value.cautions
+    assert caution.message == (
+        "This payment would take Carol Contributor past the UK Permitted Work lower limit of "
+        "£20.00 a week."
+    )
+    assert caution.details[0] == (
+        "Already paid between 13 May and 19 May 2024: £0.00. With this payment: £25.00."
+    )
+    saved = payment(team, "25.00", ON_THE_DAY, confirmed=True)
+    with pytest.raises(NeedsConfirmation):
+        cost_item_update(by=team.alice, item=saved, amount=Decimal("30.00"))
+    saved.refresh_from_db()
+    assert saved.amount == Decimal("25.00")
+    # Unchanged, or changed only where no caution looks, it is saved without asking.
+    cost_item_update(by=team.alice, item=saved, description="Workshop fee, May")
+    assert CostItem.objects.get(pk=saved.pk).description == "Workshop fee, May"
 
 
 def test_payment_warnings_none_when_reaching_the_threshold_exactly(
