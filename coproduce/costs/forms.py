@@ -12,6 +12,7 @@ from coproduce.accounts.models import Organisation, Person
 from coproduce.catalogue.models import Stage
 from coproduce.core.forms import ConfirmField, DateInput
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     ActivityKind,
     CostCategory,
     CostItem,
@@ -296,12 +297,7 @@ class TimeEntryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in (
-            "attendance_hours",
-            "preparation_hours",
-            "administration_hours",
-            "follow_up_hours",
-        ):
+        for name in HOUR_FIELDS.values():
             data[name] = data.get(name) or Decimal(0)
         return data
 

@@ -19,6 +19,7 @@ from coproduce.catalogue.models import Stage
 from coproduce.costs.budget import CostLine, CurrencyBudget, budget_against_actual
 from coproduce.costs.burden import HOUR_KINDS, NOT_DISCLOSED, BurdenReport, PersonLoad, analyse
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     CostCategory,
     CostItem,
     CostStatus,
@@ -31,11 +32,9 @@ from coproduce.projects.models import Project
 
 # An entry's hours, added up as plain SQL: Django would cast each partial sum of decimal
 # columns to NUMERIC on SQLite, which a million times over costs more than the sum itself.
+# The same sum as models.total_hours, over the same HOUR_FIELDS.
 ENTRY_HOURS = Func(
-    F("attendance_hours"),
-    F("preparation_hours"),
-    F("administration_hours"),
-    F("follow_up_hours"),
+    *(F(name) for name in HOUR_FIELDS.values()),
     template="(%(expressions)s)",
     arg_joiner=" + ",
     output_field=FloatField(),

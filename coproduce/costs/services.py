@@ -18,6 +18,7 @@ from coproduce.catalogue.models import Stage
 from coproduce.core.warnings import require_confirmation
 from coproduce.costs import cautions
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     Activity,
     CostCategory,
     CostItem,
@@ -430,11 +431,7 @@ def _attendance(activity: Activity) -> dict[str, str]:
     return {
         str(e.person_id): f"{e.hours} h"
         for e in activity.time_entries.order_by("person_id").only(
-            "person_id",
-            "attendance_hours",
-            "preparation_hours",
-            "administration_hours",
-            "follow_up_hours",
+            "person_id", *HOUR_FIELDS.values()
         )
     }
 

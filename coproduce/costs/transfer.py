@@ -40,6 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from coproduce.accounts.models import User
 from coproduce.audit.services import audit_record
 from coproduce.catalogue.models import Stage
+from coproduce.core.spreadsheets import defused, undefused
 from coproduce.core.warnings import Caution, NeedsConfirmation
 from coproduce.costs import cautions as cost_cautions
 from coproduce.costs import services
@@ -115,9 +116,6 @@ TIME_COSTING_COLUMNS = frozenset({"rate", "cost", "currency", "amount"})
 ZERO = Decimal(0)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _WHOLE_NUMBER = re.compile(r"\+?\d+")
-# Spreadsheet programs run a cell that starts with one of these as a formula. CSV exports put an
-# apostrophe before such text, as spreadsheets do, and imports take it off again.
-_FORMULA_START = ("=", "+", "-", "@", "'")
 _ZIP_MAGIC = b"PK\x03\x04"
 # Characters XML 1.0, and so XLSX, cannot hold: control characters other than tab and line
 # breaks, lone surrogates, and U+FFFE and U+FFFF.
@@ -668,8 +666,8 @@ type _Parser = Callable[[object], object]
 def _text(max_length: int, *, unescape: bool, required: bool = False) -> _Parser:
     def parse(raw: object) -> object:
         value = raw.strip() if type(raw) is str else _as_text(raw)
-        if unescape and value[:2] in _ESCAPED:
-            value = value[1:]
+        if unescape:
+            value = undefused(value)  # the apostrophe a CSV export put before a formula
         if not value:
             return _Fault("This cell is empty, and it is required.") if required else ""
         if len(value) > max_length:
@@ -942,9 +940,6 @@ class _Checker:
 
     def ok(self) -> bool:
         return not self.bad
-
-
-_ESCAPED = frozenset("'" + start for start in _FORMULA_START)
 
 
 class _CostChecker(_Checker):
@@ -1538,7 +1533,7 @@ def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return defused(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime.date):
