@@ -69,12 +69,48 @@ def usable_rates(project: Project) -> QuerySet[Rate]:
     )
 
 
+HOURS_WITH_RATE = "Give both hours and an hourly rate, or neither and an amount."
+
+
+def cost_item_problems(
+    *,
+    status: str | None,
+    category: str | None,
+    date: datetime.date | None,
+    has_payee: bool,
+    has_bearer_person: bool,
+    has_bearer_organisation: bool,
+) -> dict[str, str]:
+    """The rules of a cost item that span fields, over plain values, {field: message}: the
+    form (through the services) and the import check rows with this one function."""
+    problems: dict[str, str] = {}
+    if not has_bearer_person and not has_bearer_organisation:
+        problems["bearer_person"] = "Choose who bears this cost: one person or one organisation."
+    elif has_bearer_person and has_bearer_organisation:
+        problems["bearer_person"] = (
+            "Choose who bears this cost: one person or one organisation, not both."
+        )
+    actual = status == CostStatus.ACTUAL
+    if actual and category == CostCategory.CONTRIBUTOR_PAYMENT and not has_payee:
+        problems["payee"] = "Say who was paid."
+    if actual and date is None:
+        problems["date"] = "An actual cost needs the date it was incurred."
+    return problems
+
+
 def _check_cost_item(item: CostItem) -> None:
     """Rules that span fields and rows; field rules are in the model."""
-    errors: dict[str, str] = {}
+    errors = cost_item_problems(
+        status=item.status,
+        category=item.category,
+        date=item.date,
+        has_payee=item.payee_id is not None,
+        has_bearer_person=item.bearer_person_id is not None,
+        has_bearer_organisation=item.bearer_organisation_id is not None,
+    )
     members = Membership.objects.filter(project_id=item.project_id)
-    if (item.bearer_person_id is None) == (item.bearer_organisation_id is None):
-        errors["bearer_person"] = "Choose who bears this cost: one person or one organisation."
+    if "bearer_person" in errors:
+        pass
     elif item.bearer_person_id and not members.filter(person_id=item.bearer_person_id).exists():
         errors["bearer_person"] = "The bearer must be a member of this project."
     elif (
@@ -86,34 +122,26 @@ def _check_cost_item(item: CostItem) -> None:
         )
     if item.payee_id is not None and not members.filter(person_id=item.payee_id).exists():
         errors["payee"] = "The person paid must be a member of this project."
-    if (
-        item.category == CostCategory.CONTRIBUTOR_PAYMENT
-        and item.status == CostStatus.ACTUAL
-        and item.payee_id is None
-    ):
-        errors["payee"] = "Say who was paid."
-    if item.status == CostStatus.ACTUAL and item.date is None:
-        errors["date"] = "An actual cost needs the date it was incurred."
-    if (item.hours is None) != (item.rate is None):
-        errors["hours" if item.hours is None else "rate"] = (
-            "Give both hours and an hourly rate, or neither and an amount."
-        )
     if errors:
         raise ValidationError(errors)
 
 
-def _priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
-    """The stored amount: hours x rate when costed by the hour, else the amount given. Both an
-    amount and hours x rate that disagree are refused: neither is silently dropped."""
+def priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
+    """The stored amount: hours x rate, exactly, when costed by the hour, else the amount
+    given. Both an amount and hours x rate that disagree are refused: neither is silently
+    dropped. The one rule for forms, services and the import."""
+    if (hours is None) != (rate is None):
+        raise ValidationError({"rate" if rate is None else "hours": HOURS_WITH_RATE})
     if hours is not None and rate is not None:
-        if amount is not None and amount != hours * rate:
+        product = hours * rate
+        if amount is not None and amount != product:
             message = (
                 f"Give an amount or hours at a rate, not both: the amount is "
                 f"{amount.normalize():f} but {hours.normalize():f} hours at "
-                f"{rate.normalize():f} make {(hours * rate).normalize():f}. Clear one of them."
+                f"{rate.normalize():f} make {product.normalize():f}. Clear one of them."
             )
             raise ValidationError({"amount": message, "hours": message})
-        return hours * rate
+        return product
     if amount is None:
         raise ValidationError({"amount": "Give an amount, or hours and an hourly rate."})
     return amount
@@ -189,7 +217,7 @@ def _fill_cost_item(item: CostItem, **fields: Any) -> None:
     item.currency = item.currency.upper()
     # An update that leaves the amount out keeps it, unless the item is costed by the hour.
     kept = item.amount if item.hours is None or item.rate is None else None
-    item.amount = _priced(item.hours, item.rate, fields.get("amount", kept))
+    item.amount = priced(item.hours, item.rate, fields.get("amount", kept))
     _check_cost_item(item)
 
 

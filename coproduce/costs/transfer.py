@@ -6,8 +6,9 @@ row and collects the problems; only a file without problems is read again, check
 the project lock (so nothing changed in between), and written in batches inside one transaction.
 A file is imported whole or not at all, and leaves one audit event.
 
-Bulk writes skip `full_clean()` for speed, so the checks here repeat, cell by cell, what the
-models' field validators and constraints and `services._check_cost_item` enforce. Time is costed
+Bulk writes skip `full_clean()` for speed. The rules that span a row's cells are the services'
+own (`services.cost_item_problems`, `services.priced`), and its cautions the forms' own
+(`costs.cautions`); the cell parsers check what the models' field validators do. Time is costed
 by `services.time_entry_for`, exactly as time logged in the browser.
 """
 
@@ -1017,57 +1018,49 @@ class _CostChecker(_Checker):
             self.pending.setdefault(key, []).append((values["date"], values["amount"]))
 
     def across_columns(self, values: dict[str, Any]) -> None:
-        """The rules that span columns, as services._check_cost_item and the constraints."""
+        """The rules that span columns: the service's own (services.cost_item_problems and
+        services.priced), given the row's values. A rule about a cell already reported as
+        bad is not applied to it."""
         bad = self.bad
-        person, organisation = values["bearer_person_id"], values["bearer_organisation_id"]
-        if "bearer_person" not in bad and "bearer_organisation" not in bad:
-            if person is None and organisation is None:
-                self.fail(
-                    "bearer_person",
-                    "Say who bears this cost: one person (bearer_person) or one organisation "
-                    "(bearer_organisation).",
+        problems = services.cost_item_problems(
+            status=values["status"],
+            category=values["category"],
+            date=values["date"],
+            has_payee=values["payee_id"] is not None,
+            has_bearer_person=values["bearer_person_id"] is not None,
+            has_bearer_organisation=values["bearer_organisation_id"] is not None,
+        )
+        # What each rule reads: it is left out when one of those cells was bad.
+        reads = {
+            "bearer_person": {"bearer_person", "bearer_organisation"},
+            "payee": {"payee", "status", "category"},
+            "date": {"date", "status"},
+        }
+        for column, message in problems.items():
+            if not reads.get(column, {column}) & bad:
+                self.fail(column, message)
+        if not {"hours", "rate", "amount"} & bad:
+            try:
+                values["amount"] = services.priced(
+                    values["hours"], values["rate"], values["amount"]
                 )
-            elif person is not None and organisation is not None:
-                self.fail(
-                    "bearer_organisation", "Give one bearer, a person or an organisation, not both."
-                )
-        actual = values["status"] == CostStatus.ACTUAL
-        if actual and values["date"] is None and "date" not in bad:
-            self.fail("date", "An actual cost needs the date it was incurred.")
-        if (
-            actual
-            and values["category"] == CostCategory.CONTRIBUTOR_PAYMENT
-            and values["payee_id"] is None
-            and "payee" not in bad
-        ):
-            self.fail("payee", "Say who was paid: an actual contributor payment needs a payee.")
-        if "hours" not in bad and "rate" not in bad and "amount" not in bad:
-            values["amount"] = self.priced(values["hours"], values["rate"], values["amount"])
+            except ValidationError as error:
+                self.fail_with(error)
+            else:
+                if values["amount"].adjusted() >= AMOUNT_WHOLE_DIGITS:
+                    self.fail(
+                        "amount", f"Hours x rate is {_plain(values['amount'])}, too large to store."
+                    )
 
-    def priced(
-        self, hours: Decimal | None, rate: Decimal | None, amount: Decimal | None
-    ) -> Decimal | None:
-        """The stored amount: hours x rate exactly when costed by the hour."""
-        if (hours is None) != (rate is None):
-            self.fail(
-                "rate" if rate is None else "hours",
-                "Give both hours and an hourly rate, or neither and an amount.",
-            )
-            return amount
-        if hours is None or rate is None:
-            if amount is None:
-                self.fail("amount", "Give an amount, or hours and an hourly rate.")
-            return amount
-        product = hours * rate
-        if amount is not None and amount != product:
-            self.fail(
-                "amount",
-                f"{_plain(amount)} is not hours x rate ({_plain(hours)} x {_plain(rate)} = "
-                f"{_plain(product)}). Leave the amount empty, or make it match.",
-            )
-        elif product.adjusted() >= AMOUNT_WHOLE_DIGITS:
-            self.fail("amount", f"Hours x rate is {_plain(product)}, too large to store.")
-        return product
+    def fail_with(self, error: ValidationError) -> None:
+        """A service's errors as problems of the row, each message once (a rule about two
+        fields names both, but one problem is enough)."""
+        said: set[str] = set()
+        for column, messages in error.message_dict.items():
+            for message in messages:
+                if message not in said:
+                    said.add(message)
+                    self.fail(column, message)
 
 
 class _TimeChecker(_Checker):

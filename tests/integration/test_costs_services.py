@@ -298,7 +298,7 @@ BAD_COST_ITEMS: list[tuple[str, Callable[[Team], dict[str, Any]], str, str]] = [
         "both a person and an organisation bear it",
         lambda team: {"bearer_organisation": team.organisation},
         "bearer_person",
-        "Choose who bears this cost: one person or one organisation.",
+        "Choose who bears this cost: one person or one organisation, not both.",
     ),
     (
         "nobody bears it",
@@ -339,8 +339,8 @@ BAD_COST_ITEMS: list[tuple[str, Callable[[Team], dict[str, Any]], str, str]] = [
     (
         "hours without a rate or an amount",
         lambda team: {"amount": None, "hours": Decimal(2)},
-        "amount",
-        "Give an amount, or hours and an hourly rate.",
+        "rate",
+        "Give both hours and an hourly rate, or neither and an amount.",
     ),
     (
         "no amount",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
@@ -609,7 +610,11 @@ BAD_COST_CELLS = [
     ({"amount": "£12"}, "amount", "no currency sign"),
     ({"amount": "1.00001"}, "amount", "more than 4 decimal places"),
     ({"amount": "1" * 15}, "amount", "too large"),
-    ({"hours": "2", "rate": "10", "amount": "21"}, "amount", "21 is not hours x rate (2 x 10"),
+    (
+        {"hours": "2", "rate": "10", "amount": "21"},
+        "amount",
+        "the amount is 21 but 2 hours at 10 make 20",
+    ),
     (
         {"bearer_person": "oscar@example.org", "bearer_organisation": ""},
         "bearer_person",
@@ -620,8 +625,8 @@ BAD_COST_CELLS = [
         "bearer_organisation",
         "'Elsewhere Ltd' is not the host organisation or an organisation of a project member.",
     ),
-    ({"bearer_person": "bob@example.org"}, "bearer_organisation", "not both"),
-    ({"bearer_organisation": ""}, "bearer_person", "Say who bears this cost"),
+    ({"bearer_person": "bob@example.org"}, "bearer_person", "one organisation, not both."),
+    ({"bearer_organisation": ""}, "bearer_person", "Choose who bears this cost"),
     ({"payee": "Nobody Known"}, "payee", "No member of this project"),
     ({"status": "actual"}, "date", "An actual cost needs the date it was incurred."),
     (
@@ -654,6 +659,52 @@ def test_a_bad_cost_cell_is_reported_by_row_and_column_and_nothing_is_saved(
     assert [(p.row, p.column) for p in problems] == [(3, column)]
     assert message in problems[0].message
     assert str(problems[0]).startswith(f"Row 3, column {column}: ")
+
+
+# The same bad cost, as import cells and as service keywords: the two must say the same.
+SAME_RULE_CASES = [
+    ({"bearer_organisation": ""}, {"bearer_organisation": None}),
+    ({"bearer_person": "bob@example.org"}, {"bearer_person": "bob"}),
+    ({"status": "actual"}, {"status": "actual"}),
+    (
+        {"status": "actual", "date": "2025-01-01", "category": "contributor_payment"},
+        {"status": "actual", "date": datetime.date(2025, 1, 1), "category": "contributor_payment"},
+    ),
+    ({"hours": "2", "amount": ""}, {"hours": Decimal(2), "amount": None}),
+    ({"rate": "25", "amount": ""}, {"rate": Decimal(25), "amount": None}),
+    ({"amount": ""}, {"amount": None}),
+    (
+        {"hours": "2", "rate": "10", "amount": "21"},
+        {"hours": Decimal(2), "rate": Decimal(10), "amount": Decimal(21)},
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("cells", "keywords"), SAME_RULE_CASES)
+def test_the_import_refuses_a_cost_with_the_services_own_rule_and_message(
+    world: World, cells: dict[str, str], keywords: dict[str, Any]
+) -> None:
+    if keywords.get("bearer_person") == "bob":
+        keywords["bearer_person"] = world.team.bob.person
+    fields: dict[str, Any] = {
+        "status": CostStatus.PLANNED,
+        "category": CostCategory.TRAVEL,
+        "stage": stage(2),
+        "description": "Train fares",
+        "defrayed_by": DefrayedBy.PROJECT_BUDGET,
+        "currency": "GBP",
+        "bearer_organisation": world.team.organisation,
+        "amount": Decimal("12.50"),
+        **keywords,
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.cost_item_create(by=world.team.alice, project=world.project, **fields)
+
+    problems = rejected(world, csv_bytes(COSTS_HEADER, cost_row(**cells)))
+
+    by_service = {m for messages in refused.value.message_dict.values() for m in messages}
+    assert {p.message for p in problems} == by_service
 
 
 BAD_TIME_CELLS = [
