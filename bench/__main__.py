@@ -154,6 +154,8 @@ def log_time(project, entries: int) -> int:  # type: ignore[no-untyped-def]
                 preparation_hours=Decimal("0.5") * (n % 3),
                 defrayed_by="unfunded" if n % 4 == 0 else "project_budget",
                 rate=Decimal("30.0000"),
+                rate_amount=Decimal(30),
+                rate_hours=Decimal(1),
                 currency="GBP",
                 cost=(Decimal("1.5") + Decimal("0.5") * (n % 3)) * 30,
             )

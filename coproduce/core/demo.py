@@ -46,6 +46,7 @@ from coproduce.costs.models import (
     ThresholdPeriod,
     TimeEntry,
 )
+from coproduce.costs.money import time_cost
 from coproduce.costs.services import AttendeeTime
 from coproduce.governance.demo import load_governance
 from coproduce.integrity.demo import load_chain_check, load_integrity
@@ -1274,6 +1275,7 @@ def _load_stage(
             attendees=attendees,
             organiser=team.people[team.spec.organisers[0]],
             duration=Decimal(hours),
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
         _activity_costs(team, rng, activity, attendees)
     # The organisers' work between meetings: arranging them in funded hours, and writing them up
@@ -1355,6 +1357,7 @@ def _activity_costs(
             date=day,
             amount=amount,
             **fields,
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
 
     in_person = activity.kind != "review"
@@ -1419,6 +1422,7 @@ def _activity_costs(
             amount=amount,
             hours=hours,
             rate=HOURLY_FEE if hours is not None else None,
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
         if in_person and rng.random() < 0.3:
             spend(
@@ -1474,6 +1478,8 @@ TIME_ENTRY_COLUMNS = (
     "contributions",
     "defrayed_by",
     "rate",
+    "rate_amount",
+    "rate_hours",
     "currency",
     "cost",
     "created_at",
@@ -1573,9 +1579,9 @@ def _time_entry_row(
     follow_up = rng.choice(ORGANISER_FOLLOW_UP if heavy else FOLLOW_UP)
     if not (attendance or preparation or administration or follow_up):
         attendance = ONE_HOUR
-    hourly = member.hourly
+    rate = member.rate
     hours = attendance + preparation + administration + follow_up
-    cost = hours * hourly if hourly is not None else None
+    cost = time_cost(hours, rate.amount, rate.hours_in_unit) if rate is not None else None
     return (
         project_id,
         member.person.pk,
@@ -1589,8 +1595,10 @@ def _time_entry_row(
         follow_up,
         None if rng.random() < 0.4 else rng.randrange(9),
         UNFUNDED if rng.random() < 0.12 else member.defrayed_by,
-        hourly,
-        GBP if hourly is not None else "",
+        member.hourly,
+        rate.amount if rate is not None else None,
+        rate.hours_in_unit if rate is not None else None,
+        GBP if rate is not None else "",
         cost,
         created_at,
         None,

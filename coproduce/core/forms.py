@@ -4,10 +4,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.forms import BaseForm
-from django.forms.renderers import TemplatesSetting
+from django.forms.renderers import BaseRenderer, TemplatesSetting
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
 
 from coproduce.core.concurrency import StaleEdit, carry_current_version
+from coproduce.core.warnings import CONFIRM_LABEL, Caution, NeedsConfirmation
 
 
 class PlainFormRenderer(TemplatesSetting):
@@ -42,6 +44,52 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class ConfirmInput(forms.CheckboxInput):
+    """A checkbox drawn by components/cautions.html beside the cautions it confirms, and only
+    when there are some: the form's own rendering leaves it out."""
+
+    @property
+    def is_hidden(self) -> bool:
+        return True
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return SafeString("")
+
+
+class ConfirmField(forms.BooleanField):
+    """The person has seen the cautions and wants to save anyway. A service takes it as
+    `confirmed`; see coproduce.core.warnings."""
+
+    widget = ConfirmInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", CONFIRM_LABEL)
+        super().__init__(**kwargs)
+
+
+CONFIRM_FIELD = "confirmed"
+
+
+def ask_to_confirm(form: BaseForm, error: NeedsConfirmation) -> None:
+    """Show a service's cautions on the form and ask for the tick that confirms them."""
+    form.cautions = list(error.cautions)  # type: ignore[attr-defined]
+    form.add_error(
+        CONFIRM_FIELD if CONFIRM_FIELD in form.fields else None,
+        "Check the warnings, then tick the box to save anyway, or change what you entered.",
+    )
+
+
+def cautions_of(form: BaseForm) -> list[Caution]:
+    return list(getattr(form, "cautions", []))
+
+
 def apply_errors(form: BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, on the named fields where it names them."""
     if hasattr(error, "error_dict"):
@@ -55,7 +103,8 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
     """On a POST with a valid form, call the service `save` with the cleaned data as keywords.
 
     Returns what the service returned, or None when nothing was saved: not a POST, an invalid
-    form, or a ValidationError from the service, which is then shown on the form. After a
+    form, a ValidationError from the service, which is then shown on the form, or cautions
+    nobody has confirmed yet (NeedsConfirmation), which the form then lists. After a
     stale edit (`StaleEdit`) the form keeps the input and moves to the current version. Services
     called this way return a value, never None.
     """
@@ -63,6 +112,9 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
         return None
     try:
         return save(**form.cleaned_data)
+    except NeedsConfirmation as error:
+        ask_to_confirm(form, error)
+        return None
     except ValidationError as error:
         apply_errors(form, error)
         if isinstance(error, StaleEdit):

@@ -10,8 +10,9 @@ from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, Person
 from coproduce.catalogue.models import Stage
-from coproduce.core.forms import DateInput
+from coproduce.core.forms import ConfirmField, DateInput
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     ActivityKind,
     CostCategory,
     CostItem,
@@ -109,16 +110,11 @@ class CostItemForm(forms.Form):
     )
     hours = hours_field("Hours")
     rate = money_field("Hourly rate", required=False)
-    confirmed = forms.BooleanField(
-        required=False,
-        label="For a payment to a contributor: I have checked with them that it will not harm "
-        "their benefits",
-    )
+    confirmed = ConfirmField()
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        self.payment_confirmed = False
         people = Person.objects.filter(memberships__project=project).order_by("name")
         self.people = {str(p.pk): p for p in people}
         self.organisations = {str(o.pk): o for o in project_organisations(project)}
@@ -150,8 +146,6 @@ class CostItemForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        # Not for the service: the view's payment check reads it.
-        self.payment_confirmed = bool(data.pop("confirmed", False))
         kind, _, key = str(data.pop("bearer", "")).partition(":")
         data["bearer_person"] = self.people.get(key) if kind == "person" else None
         data["bearer_organisation"] = self.organisations.get(key) if kind == "org" else None
@@ -187,10 +181,7 @@ class PaymentForm(forms.Form):
         initial=DefrayedBy.PROJECT_BUDGET,
         widget=forms.RadioSelect,
     )
-    confirmed = forms.BooleanField(
-        required=False,
-        label="I have checked with them that this payment will not harm their benefits",
-    )
+    confirmed = ConfirmField()
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,6 +219,7 @@ class ActivityForm(forms.Form):
         help_text="Used as each attendee's attendance when you leave theirs blank.",
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confirmed = ConfirmField()
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -305,12 +297,7 @@ class TimeEntryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in (
-            "attendance_hours",
-            "preparation_hours",
-            "administration_hours",
-            "follow_up_hours",
-        ):
+        for name in HOUR_FIELDS.values():
             data[name] = data.get(name) or Decimal(0)
         return data
 
@@ -369,3 +356,4 @@ class ImportForm(forms.Form):
         "import format. Every row is checked first: if any row has a problem, nothing is saved.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
+    confirmed = ConfirmField()

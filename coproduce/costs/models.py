@@ -9,7 +9,9 @@ never stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Protocol
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -371,6 +373,30 @@ class HourKind(models.TextChoices):
 HOUR_FIELDS = {kind: f"{kind.value}_hours" for kind in HourKind}
 
 
+class HasHours(Protocol):
+    @property
+    def attendance_hours(self) -> Decimal: ...
+    @property
+    def preparation_hours(self) -> Decimal: ...
+    @property
+    def administration_hours(self) -> Decimal: ...
+    @property
+    def follow_up_hours(self) -> Decimal: ...
+
+
+def total_hours(hours: HasHours | Mapping[str, Decimal]) -> Decimal:
+    """The four kinds of hours added up: the one definition of a time entry's hours, for
+    entries, attendees, import rows and the demo alike."""
+    if isinstance(hours, Mapping):
+        return sum((hours[name] for name in HOUR_FIELDS.values()), ZERO)
+    return (
+        hours.attendance_hours
+        + hours.preparation_hours
+        + hours.administration_hours
+        + hours.follow_up_hours
+    )
+
+
 class TimeEntry(models.Model):
     """Hours one person gave to the project on a date, by kind: at an activity, or on other
     co-production work. Costed at the person's rate when they have one."""
@@ -396,8 +422,18 @@ class TimeEntry(models.Model):
     rate = models.DecimalField(
         "hourly rate", max_digits=12, decimal_places=4, null=True, blank=True
     )
+    # The rate as written on the card when the entry was costed (£75 per 3.5 hours): a changed
+    # entry is re-costed from it, exactly as a new one is (money.time_cost), never from the
+    # rounded hourly rate above. Entries costed before this was kept have their hourly rate
+    # per 1 hour.
+    rate_amount = models.DecimalField(
+        "rate as written", max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    rate_hours = models.DecimalField(
+        "hours the rate covers", max_digits=4, decimal_places=2, null=True, blank=True
+    )
     currency = models.CharField(max_length=3, blank=True)
-    # hours (2 places) x hourly rate (4 places), exact, stored so the database can sum it.
+    # money.time_cost(hours, rate_amount, rate_hours), stored so the database can sum it.
     cost = models.DecimalField(max_digits=15, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -444,6 +480,11 @@ class TimeEntry(models.Model):
                 | Q(rate__isnull=False, cost__isnull=False),
                 name="time_entry_cost_with_rate",
             ),
+            models.CheckConstraint(
+                condition=Q(rate__isnull=True, rate_amount__isnull=True, rate_hours__isnull=True)
+                | Q(rate__isnull=False, rate_amount__isnull=False, rate_hours__gt=0),
+                name="time_entry_rate_as_written",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -451,9 +492,4 @@ class TimeEntry(models.Model):
 
     @property
     def hours(self) -> Decimal:
-        return (
-            self.attendance_hours
-            + self.preparation_hours
-            + self.administration_hours
-            + self.follow_up_hours
-        )
+        return total_hours(self)

@@ -65,6 +65,21 @@ def present_totals(totals: Mapping[str, Decimal]) -> str:
     return " + ".join(shown) if shown else NONE
 
 
+TIME_COST_PLACES = 6
+"""A time entry's cost is kept to 6 places: hours (2) times an hourly rate worked out from the
+rate as written (a half day of 3.5 hours at £75 has no exact hourly figure)."""
+
+
+def time_cost(hours: Decimal, rate_amount: Decimal, rate_hours: Decimal) -> Decimal:
+    """The cost of `hours` at a rate of `rate_amount` per `rate_hours` hours, from the rate as
+    written: exact Decimal arithmetic, rounded once, half to even, to TIME_COST_PLACES. Never
+    from a rounded hourly figure (2 h at £75 per 3.5 h is 42.857143, not 2 x 21.4286 =
+    42.8572). Every path that costs time calls this: the time and activity forms, the import
+    and the demo."""
+    exact = hours * rate_amount / rate_hours
+    return exact.quantize(Decimal(1).scaleb(-TIME_COST_PLACES), rounding=ROUND_HALF_EVEN)
+
+
 def add_totals(parts: Iterable[Mapping[str, Decimal]]) -> Totals:
     total: Totals = {}
     for part in parts:

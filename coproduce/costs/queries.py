@@ -4,6 +4,7 @@ calculations in budget.py and burden.py work on the small results."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from coproduce.catalogue.models import Stage
 from coproduce.costs.budget import CostLine, CurrencyBudget, budget_against_actual
 from coproduce.costs.burden import HOUR_KINDS, NOT_DISCLOSED, BurdenReport, PersonLoad, analyse
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     CostCategory,
     CostItem,
     CostStatus,
@@ -30,11 +32,9 @@ from coproduce.projects.models import Membership, Project
 
 # An entry's hours, added up as plain SQL: Django would cast each partial sum of decimal
 # columns to NUMERIC on SQLite, which a million times over costs more than the sum itself.
+# The same sum as models.total_hours, over the same HOUR_FIELDS.
 ENTRY_HOURS = Func(
-    F("attendance_hours"),
-    F("preparation_hours"),
-    F("administration_hours"),
-    F("follow_up_hours"),
+    *(F(name) for name in HOUR_FIELDS.values()),
     template="(%(expressions)s)",
     arg_joiner=" + ",
     output_field=FloatField(),
@@ -335,15 +335,17 @@ def period_around(day: datetime.date, period: str) -> tuple[datetime.date, datet
 def payment_warnings(
     *,
     organisation: Organisation | int,
-    payee: Person,
+    payee: Person | int,
     day: datetime.date,
     amount: Decimal,
     currency: str,
     excluding: CostItem | None = None,
+    pending: Sequence[tuple[datetime.date, Decimal]] = (),
 ) -> list[ThresholdWarning]:
     """The thresholds this payment would take the payee past, counting what they have been
     paid in the same period across every project on coproduce (a benefit looks at all of a
-    person's earnings, not one project's)."""
+    person's earnings, not one project's), and `pending` payments to them in the same
+    currency that are about to be saved with it (the earlier rows of an import file)."""
     warnings = []
     payments = CostItem.objects.filter(
         payee=payee,
@@ -356,7 +358,9 @@ def payment_warnings(
     for threshold in PaymentThreshold.objects.in_force(organisation, day).filter(currency=currency):
         starts, ends = period_around(day, threshold.period)
         paid = payments.filter(date__range=(starts, ends)).aggregate(s=Sum("amount"))["s"]
-        paid = paid or Decimal(0)
+        paid = (paid or Decimal(0)) + sum(
+            (paid_then for then, paid_then in pending if starts <= then <= ends), Decimal(0)
+        )
         if paid + amount > threshold.amount:
             warnings.append(ThresholdWarning(threshold, starts, ends, paid, amount))
     return warnings

@@ -15,7 +15,10 @@ from django.db.models import Q, QuerySet
 from coproduce.accounts.models import Organisation, Person, User
 from coproduce.audit.services import audit_record, audited_delete, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
+from coproduce.core.warnings import require_confirmation
+from coproduce.costs import cautions
 from coproduce.costs.models import (
+    HOUR_FIELDS,
     Activity,
     CostCategory,
     CostItem,
@@ -25,7 +28,9 @@ from coproduce.costs.models import (
     PaymentThreshold,
     Rate,
     TimeEntry,
+    total_hours,
 )
+from coproduce.costs.money import time_cost
 from coproduce.projects.models import Membership, Project
 from coproduce.projects.services import lock_project
 
@@ -64,12 +69,48 @@ def usable_rates(project: Project) -> QuerySet[Rate]:
     )
 
 
+HOURS_WITH_RATE = "Give both hours and an hourly rate, or neither and an amount."
+
+
+def cost_item_problems(
+    *,
+    status: str | None,
+    category: str | None,
+    date: datetime.date | None,
+    has_payee: bool,
+    has_bearer_person: bool,
+    has_bearer_organisation: bool,
+) -> dict[str, str]:
+    """The rules of a cost item that span fields, over plain values, {field: message}: the
+    form (through the services) and the import check rows with this one function."""
+    problems: dict[str, str] = {}
+    if not has_bearer_person and not has_bearer_organisation:
+        problems["bearer_person"] = "Choose who bears this cost: one person or one organisation."
+    elif has_bearer_person and has_bearer_organisation:
+        problems["bearer_person"] = (
+            "Choose who bears this cost: one person or one organisation, not both."
+        )
+    actual = status == CostStatus.ACTUAL
+    if actual and category == CostCategory.CONTRIBUTOR_PAYMENT and not has_payee:
+        problems["payee"] = "Say who was paid."
+    if actual and date is None:
+        problems["date"] = "An actual cost needs the date it was incurred."
+    return problems
+
+
 def _check_cost_item(item: CostItem) -> None:
     """Rules that span fields and rows; field rules are in the model."""
-    errors: dict[str, str] = {}
+    errors = cost_item_problems(
+        status=item.status,
+        category=item.category,
+        date=item.date,
+        has_payee=item.payee_id is not None,
+        has_bearer_person=item.bearer_person_id is not None,
+        has_bearer_organisation=item.bearer_organisation_id is not None,
+    )
     members = Membership.objects.filter(project_id=item.project_id)
-    if (item.bearer_person_id is None) == (item.bearer_organisation_id is None):
-        errors["bearer_person"] = "Choose who bears this cost: one person or one organisation."
+    if "bearer_person" in errors:
+        pass
     elif item.bearer_person_id and not members.filter(person_id=item.bearer_person_id).exists():
         errors["bearer_person"] = "The bearer must be a member of this project."
     elif (
@@ -81,34 +122,26 @@ def _check_cost_item(item: CostItem) -> None:
         )
     if item.payee_id is not None and not members.filter(person_id=item.payee_id).exists():
         errors["payee"] = "The person paid must be a member of this project."
-    if (
-        item.category == CostCategory.CONTRIBUTOR_PAYMENT
-        and item.status == CostStatus.ACTUAL
-        and item.payee_id is None
-    ):
-        errors["payee"] = "Say who was paid."
-    if item.status == CostStatus.ACTUAL and item.date is None:
-        errors["date"] = "An actual cost needs the date it was incurred."
-    if (item.hours is None) != (item.rate is None):
-        errors["hours" if item.hours is None else "rate"] = (
-            "Give both hours and an hourly rate, or neither and an amount."
-        )
     if errors:
         raise ValidationError(errors)
 
 
-def _priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
-    """The stored amount: hours x rate when costed by the hour, else the amount given. Both an
-    amount and hours x rate that disagree are refused: neither is silently dropped."""
+def priced(hours: Decimal | None, rate: Decimal | None, amount: Decimal | None) -> Decimal:
+    """The stored amount: hours x rate, exactly, when costed by the hour, else the amount
+    given. Both an amount and hours x rate that disagree are refused: neither is silently
+    dropped. The one rule for forms, services and the import."""
+    if (hours is None) != (rate is None):
+        raise ValidationError({"rate" if rate is None else "hours": HOURS_WITH_RATE})
     if hours is not None and rate is not None:
-        if amount is not None and amount != hours * rate:
+        product = hours * rate
+        if amount is not None and amount != product:
             message = (
                 f"Give an amount or hours at a rate, not both: the amount is "
                 f"{amount.normalize():f} but {hours.normalize():f} hours at "
-                f"{rate.normalize():f} make {(hours * rate).normalize():f}. Clear one of them."
+                f"{rate.normalize():f} make {product.normalize():f}. Clear one of them."
             )
             raise ValidationError({"amount": message, "hours": message})
-        return hours * rate
+        return product
     if amount is None:
         raise ValidationError({"amount": "Give an amount, or hours and an hourly rate."})
     return amount
@@ -133,7 +166,9 @@ def cost_item_create(
     amount: Decimal | None = None,
     hours: Decimal | None = None,
     rate: Decimal | None = None,
+    confirmed: bool = False,
 ) -> CostItem:
+    """Save a planned or actual cost. Its cautions (costs.cautions) must be `confirmed`."""
     lock_project(project.pk)
     item = CostItem(project=project, created_by=by)
     _fill_cost_item(
@@ -153,18 +188,25 @@ def cost_item_create(
         hours=hours,
         rate=rate,
     )
+    require_confirmation(cautions.cost_item_cautions(item), confirmed)
     audited_save(item, by=by, action="cost_item.create")
     return item
 
 
 @transaction.atomic
-def cost_item_update(*, by: User, item: CostItem, **fields: Any) -> CostItem:
+def cost_item_update(
+    *, by: User, item: CostItem, confirmed: bool = False, **fields: Any
+) -> CostItem:
+    """Change a cost. Only cautions about values that changed need to be `confirmed`."""
     unknown = set(fields) - set(COST_ITEM_FIELDS)
     if unknown:
         raise TypeError(f"Unknown cost item fields: {', '.join(sorted(unknown))}")
     lock_project(item.project_id)
-    before = snapshot(stored(item))
+    current = stored(item)
+    before = snapshot(current)
+    was = cautions.cost_item_was(current)
     _fill_cost_item(item, **fields)
+    require_confirmation(cautions.cost_item_cautions(item, was=was), confirmed)
     audited_save(item, by=by, action="cost_item.update", before=before)
     return item
 
@@ -175,7 +217,7 @@ def _fill_cost_item(item: CostItem, **fields: Any) -> None:
     item.currency = item.currency.upper()
     # An update that leaves the amount out keeps it, unless the item is costed by the hour.
     kept = item.amount if item.hours is None or item.rate is None else None
-    item.amount = _priced(item.hours, item.rate, fields.get("amount", kept))
+    item.amount = priced(item.hours, item.rate, fields.get("amount", kept))
     _check_cost_item(item)
 
 
@@ -223,12 +265,7 @@ class AttendeeTime:
 
     @property
     def hours(self) -> Decimal:
-        return (
-            self.attendance_hours
-            + self.preparation_hours
-            + self.administration_hours
-            + self.follow_up_hours
-        )
+        return total_hours(self)
 
 
 @dataclass(frozen=True)
@@ -238,19 +275,30 @@ class TimeCosting:
     payer: str
     rate: Rate | None = None
 
-    def priced(self, hours: Decimal) -> tuple[Decimal | None, str, Decimal | None]:
-        """(hourly rate, currency, cost) for a time entry of `hours`."""
+    def priced(self, hours: Decimal) -> dict[str, Any]:
+        """A time entry's costing fields for `hours`: the hourly rate (for display), the rate
+        as written that the cost is worked out from, the currency and the cost."""
         if self.rate is None:
-            return None, "", None
-        return self.rate.hourly, self.rate.currency, self.cost(hours)
+            return {
+                "rate": None,
+                "rate_amount": None,
+                "rate_hours": None,
+                "currency": "",
+                "cost": None,
+            }
+        return {
+            "rate": self.rate.hourly,
+            "rate_amount": self.rate.amount,
+            "rate_hours": self.rate.hours_in_unit,
+            "currency": self.rate.currency,
+            "cost": time_cost(hours, self.rate.amount, self.rate.hours_in_unit),
+        }
 
-    def cost(self, hours: Decimal) -> Decimal | None:
-        """Hours at the card's rate, from the rate as written (£75 a half day of 3.5 hours, not
-        a rounded hourly figure), exact to the 6 places a time entry keeps."""
-        if self.rate is None:
-            return None
-        exact = hours * self.rate.amount / self.rate.hours_in_unit
-        return exact.quantize(Decimal("0.000001"))
+
+def recost(entry: TimeEntry) -> None:
+    """Cost a changed entry at the rate it was costed at, as written (money.time_cost)."""
+    if entry.rate_amount is not None and entry.rate_hours is not None:
+        entry.cost = time_cost(entry.hours, entry.rate_amount, entry.rate_hours)
 
 
 def costing(project: Project) -> dict[int, TimeCosting]:
@@ -286,7 +334,8 @@ def time_entry_for(
     costing_ = terms[person_id]
     entry = TimeEntry(project=project, person_id=person_id, **fields)
     entry.defrayed_by = entry.defrayed_by or costing_.payer
-    entry.rate, entry.currency, entry.cost = costing_.priced(entry.hours)
+    for name, value in costing_.priced(entry.hours).items():
+        setattr(entry, name, value)
     return entry
 
 
@@ -304,9 +353,11 @@ def activity_save(
     notes: str = "",
     duration: Decimal | None = None,
     activity: Activity | None = None,
+    confirmed: bool = False,
 ) -> Activity:
     """Log an activity, or change one, with each attendee's hours in one step. Attendees who
-    are no longer listed lose their entry for this activity."""
+    are no longer listed lose their entry for this activity. Attendance longer than the
+    meeting must be `confirmed` (on an edit, only where it changed)."""
     lock_project(project.pk)
     terms = costing(project)
     # People who took part and have since left the project keep their time at it.
@@ -331,6 +382,20 @@ def activity_save(
         raise ValidationError({"organiser": "The organiser must be a member of this project."})
     if errors:
         raise ValidationError({"__all__": errors})
+    was_attendance = (
+        dict(activity.time_entries.values_list("person_id", "attendance_hours"))
+        if activity is not None
+        else None
+    )
+    require_confirmation(
+        cautions.attendance_cautions(
+            duration=duration,
+            attendance=[(a.person.pk, str(a.person), a.attendance_hours) for a in attendees],
+            was_duration=stored(activity).duration if activity is not None else None,
+            was_attendance=was_attendance,
+        ),
+        confirmed,
+    )
     before = None
     if activity is not None:
         before = {**snapshot(stored(activity)), "attendees": _attendance(activity)}
@@ -362,8 +427,8 @@ def activity_save(
             for name, value in fields.items():
                 setattr(entry, name, value)
             entry.stage, entry.date = stage, date
-            if entry.rate is not None and entry.hours != hours_before:
-                entry.cost = entry.hours * entry.rate
+            if entry.hours != hours_before:
+                recost(entry)
         else:
             entry = time_entry_for(
                 project=project,
@@ -394,11 +459,7 @@ def _attendance(activity: Activity) -> dict[str, str]:
     return {
         str(e.person_id): f"{e.hours} h"
         for e in activity.time_entries.order_by("person_id").only(
-            "person_id",
-            "attendance_hours",
-            "preparation_hours",
-            "administration_hours",
-            "follow_up_hours",
+            "person_id", *HOUR_FIELDS.values()
         )
     }
 

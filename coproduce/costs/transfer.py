@@ -6,8 +6,9 @@ row and collects the problems; only a file without problems is read again, check
 the project lock (so nothing changed in between), and written in batches inside one transaction.
 A file is imported whole or not at all, and leaves one audit event.
 
-Bulk writes skip `full_clean()` for speed, so the checks here repeat, cell by cell, what the
-models' field validators and constraints and `services._check_cost_item` enforce. Time is costed
+Bulk writes skip `full_clean()` for speed. The rules that span a row's cells are the services'
+own (`services.cost_item_problems`, `services.priced`), and its cautions the forms' own
+(`costs.cautions`); the cell parsers check what the models' field validators do. Time is costed
 by `services.time_entry_for`, exactly as time logged in the browser.
 """
 
@@ -40,6 +41,9 @@ from openpyxl.cell import WriteOnlyCell
 from coproduce.accounts.models import User
 from coproduce.audit.services import audit_record
 from coproduce.catalogue.models import Stage
+from coproduce.core.spreadsheets import defused, undefused
+from coproduce.core.warnings import Caution, NeedsConfirmation
+from coproduce.costs import cautions as cost_cautions
 from coproduce.costs import services, spreadsheet
 from coproduce.costs.models import (
     Activity,
@@ -49,6 +53,7 @@ from coproduce.costs.models import (
     CostStatus,
     DefrayedBy,
     TimeEntry,
+    total_hours,
 )
 from coproduce.costs.money import CURRENCIES, validate_currency
 from coproduce.projects.models import Membership, Project
@@ -112,9 +117,6 @@ TIME_COSTING_COLUMNS = frozenset({"rate", "cost", "currency", "amount"})
 ZERO = Decimal(0)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _WHOLE_NUMBER = re.compile(r"\+?\d+")
-# Spreadsheet programs run a cell that starts with one of these as a formula. CSV exports put an
-# apostrophe before such text, as spreadsheets do, and imports take it off again.
-_FORMULA_START = ("=", "+", "-", "@", "'")
 _ZIP_MAGIC = b"PK\x03\x04"
 # Characters XML 1.0, and so XLSX, cannot hold: control characters other than tab and line
 # breaks, lone surrogates, and U+FFFE and U+FFFF.
@@ -200,6 +202,19 @@ class _Problems:
         return ImportRejected(self.listed, self.count)
 
 
+class _Cautions:
+    """Cautions found so far, by row: the first MAX_PROBLEMS_LISTED kept, all of them counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[Caution] = []
+        self.count = 0
+
+    def add(self, row: int, cautions: Sequence[Caution]) -> None:
+        self.count += len(cautions)
+        room = MAX_PROBLEMS_LISTED - len(self.listed)
+        self.listed += [caution.at_row(row) for caution in cautions[:room]]
+
+
 def _reject(message: str) -> ImportRejected:
     """A problem with the file as a whole."""
     return ImportRejected([Problem(None, None, message)])
@@ -224,16 +239,21 @@ def import_file(
     path_or_file: Source,
     filename: str | None = None,
     progress: ProgressCallback | None = None,
+    confirmed: bool = False,
 ) -> ImportResult:
     """Import a cost items or time file (CSV or XLSX) into the project, all rows or none.
 
     The layout is recognised from the header row. Raises ImportRejected, having saved nothing,
-    when anything is wrong. `filename` names the file in the audit log and decides its type by
+    when anything is wrong; NeedsConfirmation, having saved nothing, when rows have cautions
+    (the forms' own, from costs.cautions) and the import is not `confirmed`.
+    `filename` names the file in the audit log and decides its type by
     its extension (.csv or .xlsx); it defaults to the path's name.
     """
     name = filename or _name_of(path_or_file)
     file_format = _check_container(path_or_file, name)
     checked = _first_pass(path_or_file, file_format, project, progress)
+    if checked.cautions.count and not confirmed:
+        raise NeedsConfirmation(checked.cautions.listed, checked.cautions.count)
     with transaction.atomic():
         lock_project(project.pk)
         result = _second_pass(
@@ -395,6 +415,7 @@ class _Checked:
     columns: dict[str, int]
     rows: int
     activities: dict[tuple[str, datetime.date, int, str], int]
+    cautions: _Cautions
 
 
 def _first_pass(
@@ -408,6 +429,8 @@ def _first_pass(
             raise problems.rejected()
         layout, columns, width = header
         checker = _checker(layout, columns, width, file_format, lookups, problems)
+        # Cautions are asked about once, here; the second pass saves what was confirmed.
+        checker.cautions = _Cautions()
         rows = _check_rows(
             table, checker, problems, phase="checking", total=None, progress=progress
         )
@@ -415,7 +438,7 @@ def _first_pass(
         raise problems.rejected()
     if rows == 0:
         raise _reject("The file has a header row but no data rows: there is nothing to import.")
-    return _Checked(layout, columns, rows, checker.activities)
+    return _Checked(layout, columns, rows, checker.activities, checker.cautions)
 
 
 def _check_rows(
@@ -601,6 +624,7 @@ class _Lookups:
     names: dict[str, list[int]]
     organisations: dict[str, int]
     member_bits: dict[int, int]
+    project: Project
 
     @classmethod
     def of(cls, project: Project) -> _Lookups:
@@ -625,6 +649,7 @@ class _Lookups:
                 for pk, name in services.project_organisations(project).values_list("pk", "name")
             },
             member_bits={person_id: 1 << n for n, person_id in enumerate(person_ids)},
+            project=project,
         )
 
 
@@ -645,8 +670,8 @@ type _Parser = Callable[[object], object]
 def _text(max_length: int, *, unescape: bool, required: bool = False) -> _Parser:
     def parse(raw: object) -> object:
         value = raw.strip() if type(raw) is str else _as_text(raw)
-        if unescape and value[:2] in _ESCAPED:
-            value = value[1:]
+        if unescape:
+            value = undefused(value)  # the apostrophe a CSV export put before a formula
         if not value:
             return _Fault("This cell is empty, and it is required.") if required else ""
         if len(value) > max_length:
@@ -848,6 +873,11 @@ class _Checker:
         # The people at each activity, one bit per project member: a few bytes an activity,
         # however many rows the file has.
         self.attendance: dict[int, int] = {}
+        # Set for the pass that asks about cautions (the first).
+        self.cautions: _Cautions | None = None
+        # Contributor payments in the earlier rows, by (payee, currency): a payment is checked
+        # against the benefit thresholds counting them, as if they were already saved.
+        self.pending: dict[tuple[int, str], list[tuple[datetime.date, Decimal]]] = {}
 
     # The model attribute each column's value goes to, in layout order.
     fields: tuple[str, ...] = ()
@@ -916,9 +946,6 @@ class _Checker:
         return not self.bad
 
 
-_ESCAPED = frozenset("'" + start for start in _FORMULA_START)
-
-
 class _CostChecker(_Checker):
     fields = tuple(
         f"{column}_id"
@@ -972,60 +999,71 @@ class _CostChecker(_Checker):
             return None
         values = self.parse()
         self.across_columns(values)
-        return values if self.ok() else None
+        if not self.ok():
+            return None
+        if self.cautions is not None and values["status"] == CostStatus.ACTUAL:
+            self.caution(values)
+        return values
+
+    def caution(self, values: dict[str, Any]) -> None:
+        """The cautions a form would raise for this row (costs.cautions), counting the
+        contributor payments in the rows above it."""
+        assert self.cautions is not None
+        item = CostItem(project=self.lookups.project, **values)
+        key = (values["payee_id"], values["currency"])
+        payment = values["category"] == CostCategory.CONTRIBUTOR_PAYMENT
+        found = cost_cautions.cost_item_cautions(
+            item, pending=self.pending.get(key, ()) if payment else ()
+        )
+        if found:
+            self.cautions.add(self.number, found)
+        if payment:
+            self.pending.setdefault(key, []).append((values["date"], values["amount"]))
 
     def across_columns(self, values: dict[str, Any]) -> None:
-        """The rules that span columns, as services._check_cost_item and the constraints."""
+        """The rules that span columns: the service's own (services.cost_item_problems and
+        services.priced), given the row's values. A rule about a cell already reported as
+        bad is not applied to it."""
         bad = self.bad
-        person, organisation = values["bearer_person_id"], values["bearer_organisation_id"]
-        if "bearer_person" not in bad and "bearer_organisation" not in bad:
-            if person is None and organisation is None:
-                self.fail(
-                    "bearer_person",
-                    "Say who bears this cost: one person (bearer_person) or one organisation "
-                    "(bearer_organisation).",
+        problems = services.cost_item_problems(
+            status=values["status"],
+            category=values["category"],
+            date=values["date"],
+            has_payee=values["payee_id"] is not None,
+            has_bearer_person=values["bearer_person_id"] is not None,
+            has_bearer_organisation=values["bearer_organisation_id"] is not None,
+        )
+        # What each rule reads: it is left out when one of those cells was bad.
+        reads = {
+            "bearer_person": {"bearer_person", "bearer_organisation"},
+            "payee": {"payee", "status", "category"},
+            "date": {"date", "status"},
+        }
+        for column, message in problems.items():
+            if not reads.get(column, {column}) & bad:
+                self.fail(column, message)
+        if not {"hours", "rate", "amount"} & bad:
+            try:
+                values["amount"] = services.priced(
+                    values["hours"], values["rate"], values["amount"]
                 )
-            elif person is not None and organisation is not None:
-                self.fail(
-                    "bearer_organisation", "Give one bearer, a person or an organisation, not both."
-                )
-        actual = values["status"] == CostStatus.ACTUAL
-        if actual and values["date"] is None and "date" not in bad:
-            self.fail("date", "An actual cost needs the date it was incurred.")
-        if (
-            actual
-            and values["category"] == CostCategory.CONTRIBUTOR_PAYMENT
-            and values["payee_id"] is None
-            and "payee" not in bad
-        ):
-            self.fail("payee", "Say who was paid: an actual contributor payment needs a payee.")
-        if "hours" not in bad and "rate" not in bad and "amount" not in bad:
-            values["amount"] = self.priced(values["hours"], values["rate"], values["amount"])
+            except ValidationError as error:
+                self.fail_with(error)
+            else:
+                if values["amount"].adjusted() >= AMOUNT_WHOLE_DIGITS:
+                    self.fail(
+                        "amount", f"Hours x rate is {_plain(values['amount'])}, too large to store."
+                    )
 
-    def priced(
-        self, hours: Decimal | None, rate: Decimal | None, amount: Decimal | None
-    ) -> Decimal | None:
-        """The stored amount: hours x rate exactly when costed by the hour."""
-        if (hours is None) != (rate is None):
-            self.fail(
-                "rate" if rate is None else "hours",
-                "Give both hours and an hourly rate, or neither and an amount.",
-            )
-            return amount
-        if hours is None or rate is None:
-            if amount is None:
-                self.fail("amount", "Give an amount, or hours and an hourly rate.")
-            return amount
-        product = hours * rate
-        if amount is not None and amount != product:
-            self.fail(
-                "amount",
-                f"{_plain(amount)} is not hours x rate ({_plain(hours)} x {_plain(rate)} = "
-                f"{_plain(product)}). Leave the amount empty, or make it match.",
-            )
-        elif product.adjusted() >= AMOUNT_WHOLE_DIGITS:
-            self.fail("amount", f"Hours x rate is {_plain(product)}, too large to store.")
-        return product
+    def fail_with(self, error: ValidationError) -> None:
+        """A service's errors as problems of the row, each message once (a rule about two
+        fields names both, but one problem is enough)."""
+        said: set[str] = set()
+        for column, messages in error.message_dict.items():
+            for message in messages:
+                if message not in said:
+                    said.add(message)
+                    self.fail(column, message)
 
 
 class _TimeChecker(_Checker):
@@ -1296,13 +1334,7 @@ class _TimeWriter(_Writer):
         # when the entry is made. Without building a model object, which at 100,000 rows is
         # a large share of the import's time.
         costing = self.terms[values["person_id"]]
-        hours = (
-            values["attendance_hours"]
-            + values["preparation_hours"]
-            + values["administration_hours"]
-            + values["follow_up_hours"]
-        )
-        values["rate"], values["currency"], values["cost"] = costing.priced(hours)
+        values.update(costing.priced(total_hours(values)))
         values["defrayed_by"] = values.get("defrayed_by") or costing.payer
         values["project_id"] = self.project.pk
         values["activity_id"] = self.activity_ids[activity] if activity is not None else None
@@ -1497,7 +1529,7 @@ def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return defused(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime.date):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
 from coproduce.catalogue.models import Stage
-from coproduce.core.forms import apply_errors, row_errors, submit
+from coproduce.core.forms import apply_errors, ask_to_confirm, row_errors, submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import (
     Permission,
@@ -25,6 +25,7 @@ from coproduce.core.permissions import (
     require_organisation_permission,
     require_project_permission,
 )
+from coproduce.core.warnings import NeedsConfirmation
 from coproduce.costs import charts, queries, services, transfer
 from coproduce.costs.forms import (
     ActivityForm,
@@ -118,47 +119,15 @@ def cost_item_edit(
 ) -> HttpResponse:
     item = get_object_or_404(CostItem, project=project, pk=item_id)
     form = CostItemForm(form_data(request), project=project, initial=CostItemForm.initial_for(item))
-    warnings = _payment_edit_warnings(request, form, project, item)
     save = partial(services.cost_item_update, by=request.user, item=item)
-    if not warnings and submit(request, form, save) is not None:
+    if submit(request, form, save) is not None:
         messages.success(request, "Cost saved.")
         return redirect("costs:budget", project_id=project.pk)
     return render(
         request,
         "costs/cost_item_form.html",
-        {"project": project, "form": form, "item": item, "warnings": warnings},
+        {"project": project, "form": form, "item": item},
     )
-
-
-def _payment_edit_warnings(
-    request: AuthenticatedHttpRequest, form: CostItemForm, project: Project, item: CostItem
-) -> list[queries.ThresholdWarning]:
-    """A changed contributor payment is checked against the thresholds as a new one is; the
-    payer confirms before it is saved."""
-    if request.method != "POST" or not form.is_valid():
-        return []
-    data = form.cleaned_data
-    payee = data.get("payee") or item.payee
-    if (
-        data["category"] != CostCategory.CONTRIBUTOR_PAYMENT
-        or data["status"] != CostStatus.ACTUAL
-        or payee is None
-        or data["date"] is None
-        or form.payment_confirmed
-    ):
-        return []
-    amount = data["amount"] if data["amount"] is not None else data["hours"] * data["rate"]
-    warnings = queries.payment_warnings(
-        organisation=project.organisation_id,
-        payee=payee,
-        day=data["date"],
-        amount=amount,
-        currency=data["currency"],
-        excluding=item,
-    )
-    if warnings:
-        form.add_error("confirmed", "Tick this to save the payment anyway.")
-    return warnings
 
 
 @require_POST
@@ -175,50 +144,25 @@ def cost_item_delete(
 @require_project_permission(Permission.COSTS_EDIT)
 def payment_add(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     """A contributor payment. If it would take them past a benefit or tax threshold, the form
-    comes back with the warning and asks the payer to confirm they have checked."""
+    comes back with the caution and asks the payer to confirm they have checked."""
     form = PaymentForm(
         form_data(request),
         project=project,
         initial={"stage": project.current_stage, "payee": request.GET.get("payee")},
     )
-    warnings: list[queries.ThresholdWarning] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        warnings = queries.payment_warnings(
-            organisation=project.organisation_id,
-            payee=data["payee"],
-            day=data["date"],
-            amount=data["amount"],
-            currency=data["currency"],
-        )
-        if not warnings or data["confirmed"]:
-            try:
-                services.cost_item_create(
-                    by=request.user,
-                    project=project,
-                    status=CostStatus.ACTUAL,
-                    category=CostCategory.CONTRIBUTOR_PAYMENT,
-                    stage=data["stage"],
-                    description=data["description"],
-                    defrayed_by=data["defrayed_by"],
-                    currency=data["currency"],
-                    bearer_organisation=project.organisation,
-                    payee=data["payee"],
-                    date=data["date"],
-                    amount=data["amount"],
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, f"Payment to {data['payee']} recorded.")
-                return redirect("costs:budget", project_id=project.pk)
-        else:
-            form.add_error("confirmed", "Tick this to record the payment anyway.")
-    return render(
-        request,
-        "costs/payment_form.html",
-        {"project": project, "form": form, "warnings": warnings},
+    record = partial(
+        services.cost_item_create,
+        by=request.user,
+        project=project,
+        status=CostStatus.ACTUAL,
+        category=CostCategory.CONTRIBUTOR_PAYMENT,
+        bearer_organisation=project.organisation,
     )
+    saved = submit(request, form, record)
+    if saved is not None:
+        messages.success(request, f"Payment to {saved.payee} recorded.")
+        return redirect("costs:budget", project_id=project.pk)
+    return render(request, "costs/payment_form.html", {"project": project, "form": form})
 
 
 @require_project_permission(Permission.PROJECT_VIEW)
@@ -290,6 +234,8 @@ def _activity_form(
                 attendees=attendees,
                 **form.cleaned_data,
             )
+        except NeedsConfirmation as error:
+            ask_to_confirm(form, error)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -394,14 +340,22 @@ def import_upload(request: AuthenticatedHttpRequest, project: Project) -> HttpRe
     are saved or none, with each problem listed by row and column."""
     form = ImportForm(form_data(request), request.FILES or None)
     rejected: transfer.ImportRejected | None = None
+    unlisted = 0
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             result = transfer.import_file(
-                by=request.user, project=project, path_or_file=upload, filename=upload.name
+                by=request.user,
+                project=project,
+                path_or_file=upload,
+                filename=upload.name,
+                confirmed=form.cleaned_data["confirmed"],
             )
         except transfer.ImportRejected as error:
             rejected = error
+        except NeedsConfirmation as error:
+            ask_to_confirm(form, error)
+            unlisted = error.unlisted
         else:
             messages.success(request, f"Imported all {result.rows:,} rows of {upload.name}.")
             target = "costs:budget" if result.layout == "costs" else "costs:activities"
@@ -409,7 +363,7 @@ def import_upload(request: AuthenticatedHttpRequest, project: Project) -> HttpRe
     return render(
         request,
         "costs/import_form.html",
-        {"project": project, "form": form, "rejected": rejected},
+        {"project": project, "form": form, "rejected": rejected, "unlisted": unlisted},
     )
 
 

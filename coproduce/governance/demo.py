@@ -609,6 +609,7 @@ class _Governance:
                 organiser=organiser,
                 notes=series.notes,
                 duration=SESSION_HOURS,
+                confirmed=True,  # the history as it happened: its warnings were checked
             )
             for attendee in attendees:
                 name = attendee.person.name
@@ -663,6 +664,7 @@ class _Governance:
             amount=hours * HOURLY_FEE,
             hours=hours,
             rate=HOURLY_FEE,
+            confirmed=True,  # the history as it happened: its warnings were checked
         )
 
     def decide(self, recorded: Recorded) -> None:

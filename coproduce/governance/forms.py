@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import VersionField
-from coproduce.core.forms import DateInput
+from coproduce.core.forms import ConfirmField, DateInput
 from coproduce.costs.models import Activity
 from coproduce.governance.charter import SECTIONS
 from coproduce.governance.models import CharterVersion, DecisionKind, DecisionMethod
@@ -115,6 +115,7 @@ class DecisionForm(forms.Form):
         help_text="Who is accountable for carrying it out.",
     )
     version = VersionField()
+    confirmed = ConfirmField()
 
     def __init__(self, *args: Any, project: Project, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from coproduce.accounts.models import PartyKind, Person, User
 from coproduce.audit.services import audit_record, audited_save, snapshot, stored
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import check_version, next_version
+from coproduce.core.warnings import Caution, require_confirmation
 from coproduce.costs.models import Activity
 from coproduce.governance.charter import (
     DEFAULT_EARLY_ACCESS,
@@ -230,6 +231,33 @@ def _dissents_set(*, by: User, decision: Decision, dissents: Sequence[DissentInp
         )
 
 
+def _absent_dissenters(present_ids: set[int], dissenter_ids: Iterable[int | None]) -> set[int]:
+    return {pk for pk in dissenter_ids if pk is not None and pk not in present_ids}
+
+
+def _absent_dissenter_cautions(
+    present: Sequence[Membership], dissents: Sequence[DissentInput], decision: Decision | None
+) -> list[Caution]:
+    """A member recorded as dissenting but not as present: one of the two is likely wrong."""
+    absent = _absent_dissenters(
+        {m.pk for m in present}, (d.membership.pk if d.membership else None for d in dissents)
+    )
+    if decision is not None and decision.pk:
+        absent -= _absent_dissenters(
+            set(decision.present.values_list("pk", flat=True)),
+            decision.dissents.values_list("membership_id", flat=True),
+        )
+    names = {d.membership.pk: d.membership.person.name for d in dissents if d.membership}
+    return [
+        Caution(
+            f"{names[pk]} is recorded as dissenting but not as present. Tick them as present, "
+            "or check the dissent.",
+            field="present",
+        )
+        for pk in sorted(absent, key=lambda pk: names[pk])
+    ]
+
+
 @transaction.atomic
 def decision_save(
     *,
@@ -248,8 +276,11 @@ def decision_save(
     dissents: Sequence[DissentInput] = (),
     decision: Decision | None = None,
     version: int | None = None,
+    confirmed: bool = False,
 ) -> Decision:
-    """Record a decision, or change a recorded one (`decision`, opened at `version`)."""
+    """Record a decision, or change a recorded one (`decision`, opened at `version`). A
+    dissenting member not recorded as present must be `confirmed` (on an edit, only one who
+    was not already so)."""
     present = list(present)
     for membership in [*present, *([accountable] if accountable else [])]:
         if membership.project_id != project.pk:
@@ -263,6 +294,7 @@ def decision_save(
             raise ValidationError("Record why each person dissented.")
         if dissent.membership is not None and dissent.membership.project_id != project.pk:
             raise ValidationError("A dissenting member must be a project member.")
+    require_confirmation(_absent_dissenter_cautions(present, dissents, decision), confirmed)
     fields: dict[str, Any] = {
         "title": title.strip(),
         "detail": detail.strip(),

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from coproduce.accounts.models import PartyKind
 from coproduce.accounts.services import person_for_user
 from coproduce.core.concurrency import StaleEdit, carry_current_version
-from coproduce.core.forms import apply_errors, row_errors
+from coproduce.core.forms import apply_errors, ask_to_confirm, row_errors
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
+from coproduce.core.warnings import NeedsConfirmation
 from coproduce.governance import charts, queries, services, voice
 from coproduce.governance.charter import SECTIONS, diff_versions
 from coproduce.governance.forms import CharterForm, DecisionForm, DissentForm, DissentFormSet
@@ -227,6 +228,8 @@ def _decision_form(
                 dissents=[_dissent(f) for f in dissents.forms if not f.is_blank],
                 **form.cleaned_data,
             )
+        except NeedsConfirmation as error:
+            ask_to_confirm(form, error)
         except ValidationError as error:
             apply_errors(form, error)
             if isinstance(error, StaleEdit):

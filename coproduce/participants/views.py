@@ -29,14 +29,13 @@ from django.views.decorators.http import require_POST
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
+from coproduce.core.spreadsheets import defused
 from coproduce.participants import crypto, queries, services
 from coproduce.participants.forms import ParticipantForm, WithdrawForm
 from coproduce.participants.models import AccessAction, Participant, ParticipantStatus
 from coproduce.projects.models import Project
 
 PAGE_SIZE = 50
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "'")
 ACCESS_PAGE_SIZE = 100
 
 type ProjectView = Callable[..., HttpResponse]
@@ -225,24 +224,18 @@ def register_export(request: AuthenticatedHttpRequest, project: Project) -> Http
         writer.writerow(
             [
                 participant.code,
-                _csv_text(participant.site),
+                defused(participant.site),
                 participant.stage.number,
                 participant.status,
-                _csv_text(details.name),
-                _csv_text(details.contact),
-                _csv_text(details.notes),
+                defused(details.name),
+                defused(details.contact),
+                defused(details.notes),
             ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"{slugify(project.title)[:40]}-participants.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _csv_text(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets an apostrophe in front, as the cost
-    exports do (a contact such as +44 7700 900123 included)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 @require_project_permission(Permission.PARTICIPANTS_IDENTIFY)

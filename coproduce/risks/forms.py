@@ -10,6 +10,7 @@ from coproduce.core.concurrency import VersionField
 from coproduce.costs.forms import money_field
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Membership, Project
+from coproduce.risks.estimates import order_problem
 from coproduce.risks.forecast import (
     COST_SHARE_BY_IMPACT,
     DELAY_BY_IMPACT,
@@ -162,12 +163,11 @@ class StageEstimateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for prefix, what in (("duration", "weeks"), ("cost", "costs")):
-            low, mode, high = (data.get(f"{prefix}_{p}") for p in ("low", "mode", "high"))
-            if None not in (low, mode, high) and not low <= mode <= high:  # type: ignore[operator]
-                self.add_error(
-                    f"{prefix}_high",
-                    f"The {what} must run optimistic ≤ most likely ≤ pessimistic.",
-                )
+            problem = order_problem(
+                *(data.get(f"{prefix}_{p}") for p in ("low", "mode", "high")), what=what
+            )
+            if problem is not None:
+                self.add_error(f"{prefix}_high", problem)
         return data
 
 

@@ -21,6 +21,18 @@ from coproduce.core.concurrency import Versioned
 from coproduce.projects.models import Membership, Project
 
 
+def ordered(prefix: str) -> Q:
+    """The three-point estimate rule (risks.estimates) as a database condition over
+    `<prefix>_low`, `_mode` and `_high`: not negative, optimistic ≤ most likely ≤ pessimistic."""
+    return Q(
+        **{
+            f"{prefix}_low__gte": 0,
+            f"{prefix}_mode__gte": models.F(f"{prefix}_low"),
+            f"{prefix}_high__gte": models.F(f"{prefix}_mode"),
+        }
+    )
+
+
 class Likelihood(models.IntegerChoices):
     RARE = 1, "1 · Rare"
     UNLIKELY = 2, "2 · Unlikely"
@@ -154,21 +166,11 @@ class Risk(Versioned):
                 name="risk_probability_0_to_1",
             ),
             models.CheckConstraint(
-                condition=Q(delay_low__isnull=True)
-                | Q(
-                    delay_low__gte=0,
-                    delay_mode__gte=models.F("delay_low"),
-                    delay_high__gte=models.F("delay_mode"),
-                ),
+                condition=Q(delay_low__isnull=True) | ordered("delay"),
                 name="risk_delay_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(cost_low__isnull=True)
-                | Q(
-                    cost_low__gte=0,
-                    cost_mode__gte=models.F("cost_low"),
-                    cost_high__gte=models.F("cost_mode"),
-                ),
+                condition=Q(cost_low__isnull=True) | ordered("cost"),
                 name="risk_cost_ordered",
             ),
         ]
@@ -249,19 +251,11 @@ class StageEstimate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "stage"], name="stage_estimate_unique"),
             models.CheckConstraint(
-                condition=Q(
-                    duration_low__gte=0,
-                    duration_mode__gte=models.F("duration_low"),
-                    duration_high__gte=models.F("duration_mode"),
-                ),
+                condition=ordered("duration"),
                 name="stage_estimate_duration_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    cost_low__gte=0,
-                    cost_mode__gte=models.F("cost_low"),
-                    cost_high__gte=models.F("cost_mode"),
-                ),
+                condition=ordered("cost"),
                 name="stage_estimate_cost_ordered",
             ),
         ]

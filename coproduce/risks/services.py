@@ -19,6 +19,7 @@ from coproduce.core.concurrency import check_version, next_version
 from coproduce.projects.models import Project
 from coproduce.projects.services import lock_project
 from coproduce.risks import queries
+from coproduce.risks.estimates import order_problem
 from coproduce.risks.forecast import inputs_from_record, plan_inputs, result_record
 from coproduce.risks.models import (
     ForecastRun,
@@ -132,13 +133,9 @@ def _check_fields(fields: dict[str, Any]) -> None:
             raise ValidationError(
                 {f"{prefix}_low": f"Give all three {label} estimates, or none to use the defaults."}
             )
-        if all(v is not None for v in given) and not given[0] <= given[1] <= given[2]:  # type: ignore[operator]
-            raise ValidationError(
-                {
-                    f"{prefix}_high": f"The {label} estimates must run optimistic ≤ most likely "
-                    "≤ pessimistic."
-                }
-            )
+        problem = order_problem(*given, what=f"{label} estimates")
+        if problem is not None:
+            raise ValidationError({f"{prefix}_high": problem})
 
 
 def _check_owner(risk: Risk) -> None:
@@ -278,6 +275,12 @@ def stage_estimate_save(
         raise ValidationError(
             {missing[0]: "Give all six estimates for the stage, or clear them all."}
         )
+    for prefix, what in (("duration", "weeks"), ("cost", "costs")):
+        problem = order_problem(
+            *(values[f"{prefix}_{part}"] for part in ("low", "mode", "high")), what=what
+        )
+        if problem is not None:
+            raise ValidationError({f"{prefix}_high": problem})
     estimate = existing or StageEstimate(project=project, stage=stage)
     before = snapshot(existing) if existing is not None else None
     for name, value in values.items():

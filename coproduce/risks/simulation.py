@@ -33,6 +33,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from coproduce.risks.estimates import ORDER, in_order
+
 type Distribution = Literal["pert", "triangular"]
 type Floats = NDArray[np.float64]
 
@@ -57,9 +59,9 @@ class ThreePoint:
             raise InvalidInput(f"{what}: every estimate must be a number.")
         if self.low < 0:
             raise InvalidInput(f"{what}: the optimistic estimate cannot be negative.")
-        if not self.low <= self.mode <= self.high:
+        if not in_order(self.low, self.mode, self.high):
             raise InvalidInput(
-                f"{what}: estimates must run optimistic ≤ most likely ≤ pessimistic "
+                f"{what}: estimates must run {ORDER} "
                 f"(got {self.low:g}, {self.mode:g}, {self.high:g})."
             )
 

@@ -47,6 +47,8 @@ def log_time(team: Team, entries: int) -> None:
             preparation_hours=Decimal("0.25") * (n % 4),
             defrayed_by="unfunded" if n % 3 == 0 else "project_budget",
             rate=Decimal("30.0000"),
+            rate_amount=Decimal(30),
+            rate_hours=Decimal(1),
             currency="GBP",
             cost=(Decimal("1.5") + Decimal("0.25") * (n % 4)) * Decimal(30),
             contributions=n % 5,

@@ -6,6 +6,8 @@ saved."""
 from __future__ import annotations
 
 import datetime
+import io
+import random
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +20,9 @@ from coproduce.accounts.models import Organisation, Person, User
 from coproduce.accounts.services import person_update_equity
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
-from coproduce.costs import queries
+from coproduce.core import demo
+from coproduce.core.warnings import NeedsConfirmation
+from coproduce.costs import queries, transfer
 from coproduce.costs.budget import Overspend, PlanActual
 from coproduce.costs.burden import NOT_DISCLOSED, BurdenReport, PersonLoad
 from coproduce.costs.models import (
@@ -28,8 +32,9 @@ from coproduce.costs.models import (
     PaymentThreshold,
     Rate,
     TimeEntry,
+    total_hours,
 )
-from coproduce.costs.money import present
+from coproduce.costs.money import present, time_cost
 from coproduce.costs.services import (
     AttendeeTime,
     activity_delete,
@@ -107,6 +112,7 @@ def payment(
         payee=team.carol.person,
         date=day,
         amount=Decimal(amount),
+        confirmed=True,  # these tests are about what is saved; cautions are tested apart
     )
     fields.update(extra)
     return cost_item_create(**fields)
@@ -292,7 +298,7 @@ BAD_COST_ITEMS: list[tuple[str, Callable[[Team], dict[str, Any]], str, str]] = [
         "both a person and an organisation bear it",
         lambda team: {"bearer_organisation": team.organisation},
         "bearer_person",
-        "Choose who bears this cost: one person or one organisation.",
+        "Choose who bears this cost: one person or one organisation, not both.",
     ),
     (
         "nobody bears it",
@@ -333,8 +339,8 @@ BAD_COST_ITEMS: list[tuple[str, Callable[[Team], dict[str, Any]], str, str]] = [
     (
         "hours without a rate or an amount",
         lambda team: {"amount": None, "hours": Decimal(2)},
-        "amount",
-        "Give an amount, or hours and an hourly rate.",
+        "rate",
+        "Give both hours and an hourly rate, or neither and an amount.",
     ),
     (
         "no amount",
@@ -746,6 +752,90 @@ def test_activity_save_costs_each_attendee_at_their_rate(costed: Team) -> None:
     assert carol.defrayed_by == "unfunded"
 
 
+def test_every_path_costs_time_from_the_rate_as_written(costed: Team) -> None:
+    """Paula is costed at the shipped half day: 75.00 for 3.5 hours. Two hours of her time cost
+    75 x 2 / 3.5 = 42.857143 whichever way they come in: logged as time, given when an activity
+    is first saved, changed to 2 hours when an activity is edited, imported from a file, or
+    made by the demo. The rounded hourly rate (21.4286) would give 42.8572."""
+    # Arrange
+    team = costed
+    paula = team.paula.person
+    two = Decimal(2)
+    expected = Decimal("42.857143")
+
+    # Act: each path
+    logged = time_entry_create(
+        by=team.alice,
+        project=team.project,
+        person=paula,
+        stage=stage(2),
+        date=ON_THE_DAY,
+        description="Reviewed the guide",
+        attendance_hours=two,
+    )
+    created = entry_of(workshop(team, [AttendeeTime(paula, two)]), team.paula)
+    edited_activity = workshop(team, [AttendeeTime(paula, Decimal(1))], title="Steering group")
+    workshop(team, [AttendeeTime(paula, two)], activity=edited_activity, title="Steering group")
+    edited = entry_of(edited_activity, team.paula)
+    header = ",".join(transfer.TIME_COLUMNS)
+    row = {"date": "2024-05-14", "stage": "2", "person": "paula@example.org"}
+    row["attendance_hours"] = "2"
+    line = ",".join(row.get(name, "") for name in transfer.TIME_COLUMNS)
+    transfer.import_file(
+        by=team.alice,
+        project=team.project,
+        path_or_file=io.BytesIO(f"{header}\r\n{line}\r\n".encode()),
+        filename="time.csv",
+    )
+    imported = TimeEntry.objects.filter(person=paula).latest("pk")
+    rate = shipped("nihr-half-day-2024")
+    member = demo._Member(paula, "partner", False, rate, rate.hourly, "partner_in_kind")
+    demo_row = dict(
+        zip(
+            demo.TIME_ENTRY_COLUMNS,
+            demo._time_entry_row(
+                random.Random(1),
+                project_id=team.project.pk,
+                member=member,
+                stage_id=stage(2).pk,
+                day=ON_THE_DAY,
+                created_at=None,
+            ),
+            strict=True,
+        )
+    )
+    demo_hours = total_hours(demo_row)
+
+    # Assert
+    costs = [e.cost for e in (logged, created, edited, imported)]
+    assert costs == [expected] * 4
+    assert {(e.rate_amount, e.rate_hours) for e in (logged, created, edited, imported)} == {
+        (Decimal("75.00"), Decimal("3.50"))
+    }
+    assert demo_row["cost"] == time_cost(demo_hours, Decimal(75), Decimal("3.5"))
+    assert demo_row["cost"] == entry_at(team, paula, demo_hours).cost
+
+
+def entry_at(team: Team, person: Person, hours: Decimal) -> TimeEntry:
+    """Time logged in the browser for `hours` of attendance."""
+    return time_entry_create(
+        by=team.alice,
+        project=team.project,
+        person=person,
+        stage=stage(2),
+        date=ON_THE_DAY,
+        description="",
+        attendance_hours=hours,
+    )
+
+
+def test_time_cost_rounds_once_from_the_rate_as_written() -> None:
+    assert time_cost(Decimal(2), Decimal(75), Decimal("3.5")) == Decimal("42.857143")
+    assert time_cost(Decimal("3.5"), Decimal(75), Decimal("3.5")) == Decimal(75)
+    # Half to even at the sixth place: 1 x 0.0000125 / 1.
+    assert time_cost(Decimal(1), Decimal("0.0000125"), Decimal(1)) == Decimal("0.000012")
+
+
 def test_activity_save_records_one_audit_event_with_the_attendance(costed: Team) -> None:
     team = costed
     before = AuditEvent.objects.count()
@@ -1073,6 +1163,32 @@ def warnings_for(team: Team, amount: str, **extra: Any) -> list[queries.Threshol
         currency="GBP",
         **extra,
     )
+
+
+def test_every_way_of_saving_a_payment_past_a_threshold_needs_confirmation(team: Team) -> None:
+    # £25 in a week is past the shipped £20 Permitted Work lower limit.
+    before = row_counts()
+
+    with pytest.raises(NeedsConfirmation) as raised:
+        payment(team, "25.00", ON_THE_DAY, confirmed=False)
+
+    assert row_counts() == before
+    (caution,) = raised.value.cautions
+    assert caution.message == (
+        "This payment would take Carol Contributor past the UK Permitted Work lower limit of "
+        "£20.00 a week."
+    )
+    assert caution.details[0] == (
+        "Already paid between 13 May and 19 May 2024: £0.00. With this payment: £25.00."
+    )
+    saved = payment(team, "25.00", ON_THE_DAY, confirmed=True)
+    with pytest.raises(NeedsConfirmation):
+        cost_item_update(by=team.alice, item=saved, amount=Decimal("30.00"))
+    saved.refresh_from_db()
+    assert saved.amount == Decimal("25.00")
+    # Unchanged, or changed only where no caution looks, it is saved without asking.
+    cost_item_update(by=team.alice, item=saved, description="Workshop fee, May")
+    assert CostItem.objects.get(pk=saved.pk).description == "Workshop fee, May"
 
 
 def test_payment_warnings_none_when_reaching_the_threshold_exactly(

@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +33,7 @@ from openpyxl import Workbook, load_workbook
 from coproduce.accounts.models import Organisation, Person
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
+from coproduce.core.warnings import NeedsConfirmation
 from coproduce.costs import services, spreadsheet, transfer
 from coproduce.costs.management.commands.costs import ImportProgress
 from coproduce.costs.models import (
@@ -52,7 +56,7 @@ from coproduce.costs.transfer import (
 )
 from coproduce.projects.models import Project
 from coproduce.projects.services import membership_add
-from tests.conftest import Team
+from tests.conftest import Team, client_for
 from tests.factories import add_member, join, make_organisation, make_person, make_project
 
 FORMATS = ["csv", "xlsx"]
@@ -121,7 +125,10 @@ def add_cost(world: World, **fields: Any) -> CostItem:
         "amount": Decimal("12.50"),
     }
     values.update(fields)
-    return services.cost_item_create(by=world.team.alice, project=world.project, **values)
+    # Warnings (a payment past a threshold) are confirmed: these rows are about what is kept.
+    return services.cost_item_create(
+        by=world.team.alice, project=world.project, confirmed=True, **values
+    )
 
 
 def cost_records(project: Project) -> list[tuple[Any, ...]]:
@@ -171,13 +178,20 @@ def exported(project: Project, kind: transfer.Layout, file_format: transfer.File
 
 
 def import_bytes(
-    world: World, content: bytes, filename: str, project: Project | None = None
+    world: World,
+    content: bytes,
+    filename: str,
+    project: Project | None = None,
+    *,
+    confirmed: bool = True,
 ) -> transfer.ImportResult:
+    """Import `content`; its warnings are `confirmed` unless a test is about them."""
     return import_file(
         by=world.team.alice,
         project=project or world.project,
         path_or_file=io.BytesIO(content),
         filename=filename,
+        confirmed=confirmed,
     )
 
 
@@ -567,7 +581,9 @@ def test_import_of_an_export_gives_back_the_same_cost_items(world: World, data: 
     items = data.draw(st.lists(cost_item_fields(world), min_size=1, max_size=6))
     with rolled_back():
         for fields in items:
-            services.cost_item_create(by=world.team.alice, project=world.project, **fields)
+            services.cost_item_create(
+                by=world.team.alice, project=world.project, confirmed=True, **fields
+            )
         original = cost_records(world.project)
 
         for file_format in FORMATS:
@@ -593,7 +609,11 @@ BAD_COST_CELLS = [
     ({"amount": "£12"}, "amount", "no currency sign"),
     ({"amount": "1.00001"}, "amount", "more than 4 decimal places"),
     ({"amount": "1" * 15}, "amount", "too large"),
-    ({"hours": "2", "rate": "10", "amount": "21"}, "amount", "21 is not hours x rate (2 x 10"),
+    (
+        {"hours": "2", "rate": "10", "amount": "21"},
+        "amount",
+        "the amount is 21 but 2 hours at 10 make 20",
+    ),
     (
         {"bearer_person": "oscar@example.org", "bearer_organisation": ""},
         "bearer_person",
@@ -604,8 +624,8 @@ BAD_COST_CELLS = [
         "bearer_organisation",
         "'Elsewhere Ltd' is not the host organisation or an organisation of a project member.",
     ),
-    ({"bearer_person": "bob@example.org"}, "bearer_organisation", "not both"),
-    ({"bearer_organisation": ""}, "bearer_person", "Say who bears this cost"),
+    ({"bearer_person": "bob@example.org"}, "bearer_person", "one organisation, not both."),
+    ({"bearer_organisation": ""}, "bearer_person", "Choose who bears this cost"),
     ({"payee": "Nobody Known"}, "payee", "No member of this project"),
     ({"status": "actual"}, "date", "An actual cost needs the date it was incurred."),
     (
@@ -638,6 +658,52 @@ def test_a_bad_cost_cell_is_reported_by_row_and_column_and_nothing_is_saved(
     assert [(p.row, p.column) for p in problems] == [(3, column)]
     assert message in problems[0].message
     assert str(problems[0]).startswith(f"Row 3, column {column}: ")
+
+
+# The same bad cost, as import cells and as service keywords: the two must say the same.
+SAME_RULE_CASES = [
+    ({"bearer_organisation": ""}, {"bearer_organisation": None}),
+    ({"bearer_person": "bob@example.org"}, {"bearer_person": "bob"}),
+    ({"status": "actual"}, {"status": "actual"}),
+    (
+        {"status": "actual", "date": "2025-01-01", "category": "contributor_payment"},
+        {"status": "actual", "date": datetime.date(2025, 1, 1), "category": "contributor_payment"},
+    ),
+    ({"hours": "2", "amount": ""}, {"hours": Decimal(2), "amount": None}),
+    ({"rate": "25", "amount": ""}, {"rate": Decimal(25), "amount": None}),
+    ({"amount": ""}, {"amount": None}),
+    (
+        {"hours": "2", "rate": "10", "amount": "21"},
+        {"hours": Decimal(2), "rate": Decimal(10), "amount": Decimal(21)},
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("cells", "keywords"), SAME_RULE_CASES)
+def test_the_import_refuses_a_cost_with_the_services_own_rule_and_message(
+    world: World, cells: dict[str, str], keywords: dict[str, Any]
+) -> None:
+    if keywords.get("bearer_person") == "bob":
+        keywords["bearer_person"] = world.team.bob.person
+    fields: dict[str, Any] = {
+        "status": CostStatus.PLANNED,
+        "category": CostCategory.TRAVEL,
+        "stage": stage(2),
+        "description": "Train fares",
+        "defrayed_by": DefrayedBy.PROJECT_BUDGET,
+        "currency": "GBP",
+        "bearer_organisation": world.team.organisation,
+        "amount": Decimal("12.50"),
+        **keywords,
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.cost_item_create(by=world.team.alice, project=world.project, **fields)
+
+    problems = rejected(world, csv_bytes(COSTS_HEADER, cost_row(**cells)))
+
+    by_service = {m for messages in refused.value.message_dict.values() for m in messages}
+    assert {p.message for p in problems} == by_service
 
 
 BAD_TIME_CELLS = [
@@ -1112,3 +1178,168 @@ def test_progress_bar_redraws_one_line_only_when_it_changes() -> None:
         "Saving   [" + "#" * 15 + "." * 15 + "]  50% 1,000 of 2,000 rows",
         "Saving   [" + "#" * 30 + "] 100% 2,000 of 2,000 rows\n",
     ]
+
+
+# --- Warnings: the forms' cautions, row by row ------------------------------------------------
+
+
+def payment_row(amount: str, day: str = "2025-06-03", **cells: str) -> str:
+    """An actual contributor payment to Carol, borne by the host."""
+    fields = {
+        "status": "actual",
+        "category": "contributor_payment",
+        "description": "Workshop fee",
+        "payee": "carol@example.org",
+        "date": day,
+        "amount": amount,
+    }
+    fields.update(cells)
+    return cost_row(**fields)
+
+
+def cautioned(world: World, content: bytes, filename: str = "upload.csv") -> list[str]:
+    """Import a file with warnings, unconfirmed; the warnings, having checked nothing was saved."""
+    before = counts()
+    with pytest.raises(NeedsConfirmation) as caught:
+        import_bytes(world, content, filename, confirmed=False)
+    assert counts() == before
+    return [str(caution) for caution in caught.value.cautions]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_an_imported_payment_past_three_weekly_thresholds_is_listed_and_saves_nothing(
+    world: World, file_format: str
+) -> None:
+    # Arrange: £250 in the week of 3 June 2025 passes the £20 Permitted Work lower limit, the
+    # £195.50 higher limit and the £196 Carer's Allowance limit.
+    row = payment_row("250.00")
+    if file_format == "csv":
+        content = csv_bytes(COSTS_HEADER, row)
+    else:
+        content = xlsx_bytes(list(COST_COLUMNS), row.split(","))
+
+    # Act
+    warnings = cautioned(world, content, f"payments.{file_format}")
+
+    # Assert
+    assert len(warnings) == 3
+    assert all(
+        w.startswith("Row 2, column amount: This payment would take Carol") for w in warnings
+    )
+    assert any("UK Permitted Work lower limit of £20.00 a week" in w for w in warnings)
+
+
+@pytest.mark.django_db
+def test_an_imported_payment_with_warnings_is_saved_once_confirmed(world: World) -> None:
+    content = csv_bytes(COSTS_HEADER, payment_row("250.00"))
+
+    result = import_bytes(world, content, "payments.csv", confirmed=True)
+
+    assert result.cost_items == 1
+    assert CostItem.objects.get().amount == Decimal("250.00")
+
+
+@pytest.mark.django_db
+def test_import_counts_the_earlier_rows_of_the_same_file_against_the_thresholds(
+    world: World,
+) -> None:
+    # Two £15 payments in one week: each under the £20 limit alone, £30 together. A third,
+    # the next week, starts a new week.
+    content = csv_bytes(
+        COSTS_HEADER,
+        payment_row("15.00", "2025-06-02"),
+        payment_row("15.00", "2025-06-05"),
+        payment_row("15.00", "2025-06-09"),
+    )
+
+    warnings = cautioned(world, content)
+
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Row 3, column amount: This payment would take Carol")
+    assert "With this payment" not in warnings[0]  # the detail lines stay out of the row text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2099-01-01", "more than a year from today"),
+        ("2019-12-31", "before the project began on 1 January 2020"),
+    ],
+)
+def test_an_imported_actual_cost_with_an_implausible_date_is_questioned(
+    world: World, day: str, message: str
+) -> None:
+    world.project.start_date = datetime.date(2020, 1, 1)
+    world.project.save()
+    content = csv_bytes(COSTS_HEADER, cost_row(status="actual", date=day))
+
+    warnings = cautioned(world, content)
+
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Row 2, column date: This actual cost is dated")
+    assert message in warnings[0]
+
+
+@pytest.mark.django_db
+def test_planned_costs_and_plausible_actual_costs_import_without_asking(world: World) -> None:
+    content = csv_bytes(
+        COSTS_HEADER,
+        cost_row(date="2099-01-01"),  # planned: a plan may look far ahead
+        cost_row(status="actual", date="2025-06-03"),
+    )
+
+    result = import_bytes(world, content, "costs.csv", confirmed=False)
+
+    assert result.cost_items == 2
+
+
+@pytest.mark.django_db
+def test_command_lists_warnings_and_imports_only_with_confirm_warnings(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "payments.csv"
+    path.write_bytes(csv_bytes(COSTS_HEADER, payment_row("25.00")))
+    err = StringIO()
+    project = str(world.project.pk)
+
+    with pytest.raises(CommandError, match=r"1 warning to check.*--confirm-warnings"):
+        call_command(
+            "costs", "import", str(path), "--project", project, "--as", "alice@example.org",
+            stderr=err,
+        )  # fmt: skip
+    assert CostItem.objects.count() == 0
+    assert err.getvalue().startswith(
+        "Row 2, column amount: This payment would take Carol Contributor past the UK "
+        "Permitted Work lower limit"
+    )
+
+    out, _ = run(
+        "import", str(path), "--project", project, "--as", "alice@example.org",
+        "--confirm-warnings",
+    )  # fmt: skip
+
+    assert out.startswith("Imported 1 rows from payments.csv")
+    assert CostItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_import_page_lists_the_warnings_and_saves_once_ticked(world: World) -> None:
+    client = client_for(world.team.alice)
+    page = reverse("costs:import", kwargs={"project_id": world.project.pk})
+    content = csv_bytes(COSTS_HEADER, payment_row("250.00"))
+
+    def upload(**extra: str) -> Any:
+        return client.post(page, {"file": SimpleUploadedFile("p.csv", content), **extra})
+
+    first = upload()
+
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert "Row 2, column amount: This payment would take Carol Contributor" in html
+    assert "I have checked this, save anyway" in html
+    assert CostItem.objects.count() == 0
+
+    assert upload(confirmed="on").status_code == 302
+    assert CostItem.objects.count() == 1

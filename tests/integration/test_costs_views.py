@@ -206,7 +206,7 @@ def test_one_form_logs_a_meeting_with_everyone_who_came(team: Team) -> None:
     rows = {
         team.alice.person.pk: {"attended": "on", "preparation_hours": "1"},
         team.bob.person.pk: {"attended": "on", "administration_hours": "1.5"},
-        team.carol.person.pk: {"attended": "on", "attendance_hours": "3", "contributions": "4"},
+        team.carol.person.pk: {"attended": "on", "attendance_hours": "1.5", "contributions": "4"},
     }
 
     response = client_for(team.bob).post(url("costs:activity_add", team), activity_form(team, rows))
@@ -216,7 +216,7 @@ def test_one_form_logs_a_meeting_with_everyone_who_came(team: Team) -> None:
     assert set(entries) == set(rows)
     assert entries[team.alice.person.pk].attendance_hours == Decimal(2)  # the meeting's length
     assert entries[team.alice.person.pk].preparation_hours == Decimal(1)
-    assert entries[team.carol.person.pk].attendance_hours == Decimal(3)
+    assert entries[team.carol.person.pk].attendance_hours == Decimal("1.5")
     assert entries[team.carol.person.pk].contributions == 4
 
 
@@ -293,6 +293,7 @@ def test_my_record_shows_only_my_payments(team: Team) -> None:
         payee=team.carol.person,
         date=datetime.date(2026, 4, 2),
         amount=Decimal("25.00"),
+        confirmed=True,  # past the shipped £20 a week limit
     )
     carol = client_for(team.carol).get(url("costs:my_record", team)).content.decode()
     bob = client_for(team.bob).get(url("costs:my_record", team)).content.decode()
@@ -487,6 +488,7 @@ def test_editing_a_payment_past_a_threshold_needs_confirmation(team: Team) -> No
         payee=team.carol.person,
         date=datetime.date(2026, 4, 2),
         amount=Decimal("25.00"),
+        confirmed=True,  # past the shipped £20 a week limit
     )
     form = {
         "status": "actual",
@@ -531,3 +533,128 @@ def test_payment_rate_in_another_currency_is_refused(team: Team) -> None:
     )
     assert "The rate is in GBP but the payment is in EUR" in response.content.decode()
     assert CostItem.objects.count() == 0
+
+
+# Cautions: shown, nothing saved until ticked, saved when ticked; an unchanged edit never asks.
+
+
+def cost_form(team: Team, **fields: str) -> dict[str, object]:
+    form: dict[str, object] = {
+        "status": "actual",
+        "category": "venue_catering",
+        "stage": team.project.current_stage.pk,
+        "description": "Room hire",
+        "bearer": f"org:{team.organisation.pk}",
+        "defrayed_by": "project_budget",
+        "date": "2026-05-01",
+        "currency": "GBP",
+        "amount": "80.00",
+    }
+    form.update(fields)
+    return form
+
+
+def next_year_and_a_day() -> str:
+    return (datetime.date.today() + datetime.timedelta(days=367)).isoformat()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        (None, "more than a year from today. Is the year right?"),
+        ("2019-12-31", "before the project began on 1 January 2020. Is the date right?"),
+    ],
+)
+def test_an_actual_cost_with_an_implausible_date_is_saved_only_once_confirmed(
+    team: Team, date: str | None, message: str
+) -> None:
+    team.project.start_date = datetime.date(2020, 1, 1)
+    team.project.save()
+    client = client_for(team.alice)
+    form = cost_form(team, date=date or next_year_and_a_day())
+
+    first = client.post(url("costs:cost_item_add", team), form)
+
+    assert first.status_code == 200
+    page = first.content.decode()
+    assert message in page
+    assert "I have checked this, save anyway" in page
+    assert CostItem.objects.count() == 0
+
+    assert (
+        client.post(url("costs:cost_item_add", team), {**form, "confirmed": "on"}).status_code
+        == 302
+    )
+    assert CostItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_planned_cost_far_ahead_is_not_questioned(team: Team) -> None:
+    form = cost_form(team, status="planned", date=next_year_and_a_day())
+
+    response = client_for(team.alice).post(url("costs:cost_item_add", team), form)
+
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_editing_a_confirmed_cost_without_changing_its_date_does_not_ask_again(
+    team: Team,
+) -> None:
+    client = client_for(team.alice)
+    form = cost_form(team, date=next_year_and_a_day())
+    client.post(url("costs:cost_item_add", team), {**form, "confirmed": "on"})
+    item = CostItem.objects.get()
+    edit = url("costs:cost_item_edit", team, item_id=item.pk)
+
+    unchanged = client.post(edit, form)
+    described = client.post(edit, {**form, "description": "Room hire, two days"})
+
+    assert (unchanged.status_code, described.status_code) == (302, 302)
+    item.refresh_from_db()
+    assert item.description == "Room hire, two days"
+
+
+@pytest.mark.django_db
+def test_attendance_longer_than_the_meeting_is_saved_only_once_confirmed(team: Team) -> None:
+    client = client_for(team.alice)
+    rows = {team.carol.person.pk: {"attended": "on", "attendance_hours": "3"}}
+    form = activity_form(team, rows)  # a 2 hour meeting
+
+    first = client.post(url("costs:activity_add", team), form)
+
+    assert first.status_code == 200
+    assert (
+        "Carol Contributor attended for 3 hours, longer than the 2 hours the meeting lasted"
+        in first.content.decode()
+    )
+    assert TimeEntry.objects.count() == 0
+    assert (
+        client.post(url("costs:activity_add", team), {**form, "confirmed": "on"}).status_code == 302
+    )
+    assert TimeEntry.objects.get().attendance_hours == Decimal(3)
+
+
+@pytest.mark.django_db
+def test_editing_an_activity_asks_only_about_attendance_that_changed(team: Team) -> None:
+    client = client_for(team.alice)
+    rows = {team.carol.person.pk: {"attended": "on", "attendance_hours": "3"}}
+    client.post(url("costs:activity_add", team), {**activity_form(team, rows), "confirmed": "on"})
+    activity = TimeEntry.objects.get().activity
+    assert activity is not None
+    edit = url("costs:activity_edit", team, activity_id=activity.pk)
+    alice = team.alice.person.pk
+
+    unchanged = client.post(edit, activity_form(team, rows))
+    longer = client.post(
+        edit,
+        activity_form(team, {**rows, alice: {"attended": "on", "attendance_hours": "2.5"}}),
+    )
+
+    assert unchanged.status_code == 302
+    assert longer.status_code == 200
+    page = longer.content.decode()
+    assert "Alice Lead attended for 2.5 hours" in page
+    assert "Carol Contributor attended" not in page
+    assert TimeEntry.objects.count() == 1

@@ -496,7 +496,9 @@ def test_record_a_decision_with_who_was_present_and_who_dissented(team: Team) ->
 def test_edit_a_decision_replaces_its_dissent(team: Team) -> None:
     paula = member(team, team.paula)
     decision = a_decision(
-        team, dissents=[DissentInput(party="", reason="Too early.", membership=paula)]
+        team,
+        present=[member(team, team.alice), paula],
+        dissents=[DissentInput(party="", reason="Too early.", membership=paula)],
     )
     client = client_for(team.alice)
 
@@ -917,3 +919,47 @@ def test_signed_out_visitors_are_sent_to_sign_in(team: Team) -> None:
 
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+def test_a_dissenter_not_recorded_as_present_is_saved_only_once_confirmed(team: Team) -> None:
+    paula = member(team, team.paula)
+    client = client_for(team.alice)
+    form = decision_post(
+        team,
+        present=[str(member(team, team.alice).pk)],
+        **dissent_forms({"membership": str(paula.pk), "reason": "Too early."}),
+    )
+
+    first = client.post(url("decision_add", team), form)
+
+    assert first.status_code == 200
+    assert "Paula Partner is recorded as dissenting but not as present" in text(first)
+    assert "I have checked this, save anyway" in text(first)
+    assert not Decision.objects.exists()
+    assert client.post(url("decision_add", team), {**form, "confirmed": "on"}).status_code == 302
+    assert Decision.objects.get().dissents.get().membership == paula
+
+
+def test_editing_a_decision_does_not_ask_again_about_a_confirmed_dissenter(team: Team) -> None:
+    paula = member(team, team.paula)
+    decision = a_decision(
+        team,
+        dissents=[DissentInput(party="", reason="Too early.", membership=paula)],
+        confirmed=True,
+    )
+    client = client_for(team.alice)
+
+    response = client.post(
+        url("decision_edit", team, decision_id=decision.pk),
+        decision_post(
+            team,
+            title="Interview carers, separately",
+            present=[str(member(team, team.alice).pk)],
+            version="1",
+            **dissent_forms({"membership": str(paula.pk), "reason": "Too early."}, initial=1),
+        ),
+    )
+
+    assert response.status_code == 302
+    decision.refresh_from_db()
+    assert decision.title == "Interview carers, separately"

@@ -1125,3 +1125,24 @@ def test_simulate_command_over_the_cap_notes_it_and_queues_the_saved_run(team: T
     run = ForecastRun.objects.get()
     assert run.iterations == 2_000_000 and run.status == RunStatus.QUEUED
     assert f"run {run.pk} is queued for the background worker" in out
+
+
+@pytest.mark.parametrize(
+    ("duration", "cost", "field", "message"),
+    [
+        (("8", "4", "2"), ("1000", "2000", "4000"), "duration_high", "The weeks must run"),
+        (("2", "4", "8"), ("4000", "2000", "1000"), "cost_high", "The costs must run"),
+    ],
+)
+def test_stage_estimate_save_refuses_estimates_out_of_order_naming_the_field(
+    team: Team, duration: tuple[str, str, str], cost: tuple[str, str, str], field: str, message: str
+) -> None:
+    # The service applies the same rule as the form (risks.estimates), so a caller that skips
+    # the form gets the form's message, not the database constraint's name.
+    with pytest.raises(ValidationError) as raised:
+        estimate(team, 1, duration=duration, cost=cost)
+
+    assert raised.value.message_dict == {
+        field: [f"{message} optimistic ≤ most likely ≤ pessimistic."]
+    }
+    assert not StageEstimate.objects.exists()

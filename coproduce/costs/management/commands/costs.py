@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from coproduce.accounts.models import User
 from coproduce.core.permissions import Permission, has_permission
 from coproduce.core.progress import ProgressBar
+from coproduce.core.warnings import NeedsConfirmation
 from coproduce.costs.transfer import ImportRejected, Progress, export, import_file
 from coproduce.projects.models import Project
 
@@ -44,6 +45,12 @@ class Command(BaseCommand):
             default=None,
             help="Show a progress bar (default: when standard error is a terminal).",
         )
+        load.add_argument(
+            "--confirm-warnings",
+            action="store_true",
+            help="Import even if rows have warnings (such as a payment past a benefit "
+            "threshold), having checked them; without it they are listed and nothing is saved.",
+        )
         dump = actions.add_parser("export", help="Write the project's cost items or time.")
         dump.add_argument("--project", type=int, required=True, metavar="ID")
         dump.add_argument("--kind", choices=["costs", "time"], required=True)
@@ -75,7 +82,25 @@ class Command(BaseCommand):
             show = self.stderr.isatty()
         bar = ImportProgress(self.stderr) if show else None
         try:
-            result = import_file(by=user, project=project, path_or_file=path, progress=bar)
+            result = import_file(
+                by=user,
+                project=project,
+                path_or_file=path,
+                progress=bar,
+                confirmed=options["confirm_warnings"],
+            )
+        except NeedsConfirmation as cautioned:
+            if bar is not None:
+                bar.finish()
+            for caution in cautioned.cautions:
+                self.stderr.write(str(caution))
+            if cautioned.unlisted:
+                self.stderr.write(f"... and {cautioned.unlisted:,} more.")
+            noun = "warning" if cautioned.total == 1 else "warnings"
+            raise CommandError(
+                f"Nothing was imported from {path.name}: {cautioned.total:,} {noun} to check. "
+                "Import it again with --confirm-warnings to save it as it is."
+            ) from cautioned
         except ImportRejected as rejected:
             if bar is not None:
                 bar.finish()
