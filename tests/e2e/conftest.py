@@ -12,7 +12,8 @@ loader is an idempotent upsert).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -49,12 +50,25 @@ def live_server() -> Iterator[LiveServer]:
     server.stop()
 
 
+def running_in_ci(environ: Mapping[str, str]) -> bool:
+    """CI services (GitHub Actions, GitLab, `.ci/run`) set CI=true."""
+    return environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def require_browser(chromium: Path, environ: Mapping[str, str]) -> None:
+    """Skip the browser tests on a laptop without Chromium, but fail them in CI: there a
+    missing browser is a broken set-up, and a skipped suite would pass without testing."""
+    if chromium.exists():
+        return
+    message = f"Browser tests need Debian's Chromium at {chromium} (apt-get install chromium)"
+    if running_in_ci(environ):
+        pytest.fail(f"{message}; CI is set, so a missing browser fails the run", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        )
+    require_browser(CHROMIUM, os.environ)
     # The sync API keeps an asyncio loop running in this thread, so Django would refuse ORM
     # calls made by the test itself; `make test` sets this too.
     with pytest.MonkeyPatch.context() as patch:

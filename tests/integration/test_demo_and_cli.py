@@ -235,3 +235,47 @@ def test_console_script_rejects_an_unknown_export_format(tmp_path: Path) -> None
     assert result.returncode != 0
     assert "invalid choice: 'xml'" in result.stderr
     assert result.stdout == ""
+
+
+# Before `make migrate`: every command that needs the database says so in one line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("catalogue", "export"),
+        ("demo",),
+        ("ledger", "verify"),
+        ("costs", "export", "--project", "1", "--kind", "costs"),
+        ("participants", "check-key"),
+        ("simulate", "--project", "1"),
+        ("db_worker", "--batch", "--no-startup-delay"),
+        ("runserver", "--noreload", "127.0.0.1:0"),
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_console_script_on_an_unmigrated_database_says_how_to_set_it_up(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    result = run_console_script(*args, data_dir=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("coproduce: the database is not set up")
+    assert "make migrate" in result.stderr
+
+
+def test_console_script_on_a_database_behind_its_migrations_says_so(tmp_path: Path) -> None:
+    assert run_console_script("migrate", "--no-input", data_dir=tmp_path).returncode == 0
+    unapplied = run_console_script("migrate", "catalogue", "zero", "--no-input", data_dir=tmp_path)
+    assert unapplied.returncode == 0, unapplied.stderr
+
+    result = run_console_script("catalogue", "export", data_dir=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("coproduce: the database is not up to date (")
+    assert "no such table: catalogue_" in result.stderr
+    assert "make migrate" in result.stderr
+    assert result.stdout == ""
