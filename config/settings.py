@@ -148,28 +148,35 @@ MAIL_BACKENDS = {
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
-_mail_backend = os.environ.get("COPRODUCE_MAIL_BACKEND") or ("console" if DEBUG else "smtp")
-if _mail_backend not in MAIL_BACKENDS:
-    raise ImproperlyConfigured(
-        f"COPRODUCE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {_mail_backend!r}"
-    )
-_mail_options: dict[str, object] = {}
-if _mail_backend == "file":
-    _mail_options = {"file_path": str(DATA_DIR / "mail")}
-elif _mail_backend == "smtp":
-    try:
-        _smtp_port = int(os.environ.get("COPRODUCE_SMTP_PORT") or "587")
-    except ValueError as error:
-        raise ImproperlyConfigured("COPRODUCE_SMTP_PORT must be a port number") from error
-    _mail_options = {
-        "host": os.environ.get("COPRODUCE_SMTP_HOST", "localhost"),
-        "port": _smtp_port,
-        "username": os.environ.get("COPRODUCE_SMTP_USER", ""),
-        "password": os.environ.get("COPRODUCE_SMTP_PASSWORD", ""),
-        "use_tls": env_bool("COPRODUCE_SMTP_TLS", True),
-        "timeout": 10,
-    }
-MAILERS = {"default": {"BACKEND": MAIL_BACKENDS[_mail_backend], "OPTIONS": _mail_options}}
+
+
+def mailer_from_environment(debug: bool) -> dict[str, object]:
+    """The default mailer: COPRODUCE_MAIL_BACKEND (console in debug, else smtp) and, for
+    smtp, the COPRODUCE_SMTP_* values."""
+    backend = os.environ.get("COPRODUCE_MAIL_BACKEND") or ("console" if debug else "smtp")
+    if backend not in MAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"COPRODUCE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {backend!r}"
+        )
+    options: dict[str, object] = {}
+    if backend == "file":
+        options = {"file_path": str(DATA_DIR / "mail")}
+    elif backend == "smtp":
+        port = os.environ.get("COPRODUCE_SMTP_PORT") or "587"
+        if not port.isdigit():
+            raise ImproperlyConfigured(f"COPRODUCE_SMTP_PORT must be a port number, not {port!r}")
+        options = {
+            "host": os.environ.get("COPRODUCE_SMTP_HOST", "localhost"),
+            "port": int(port),
+            "username": os.environ.get("COPRODUCE_SMTP_USER", ""),
+            "password": os.environ.get("COPRODUCE_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("COPRODUCE_SMTP_TLS", True),
+            "timeout": 10,
+        }
+    return {"BACKEND": MAIL_BACKENDS[backend], "OPTIONS": options}
+
+
+MAILERS = {"default": mailer_from_environment(DEBUG)}
 DEFAULT_FROM_EMAIL = os.environ.get("COPRODUCE_MAIL_FROM", "coproduce <coproduce@localhost>")
 # The address people reach the site at, for the links in the mail it sends.
 COPRODUCE_SITE_URL = os.environ.get("COPRODUCE_SITE_URL", "http://127.0.0.1:8000")

@@ -20,6 +20,10 @@ class RequestSizeLimitMiddleware:
     to a temporary file. A Content-Length that is not a whole number is refused the same way,
     since the size cannot be known. (A body sent without a Content-Length is never read by
     Django at all.) The answer touches no database: the page is rendered without a request.
+
+    What happens to the unread body is the server's business: a production server such as
+    gunicorn's sync worker closes the connection; Django's development server reads the rest
+    after answering, to keep the connection usable.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -200,12 +200,15 @@ def protect(
     *,
     threshold: int,
     hidden: Collection[CellKey] = (),
+    teams: Collection[frozenset[Hashable]] = (),
 ) -> frozenset[CellKey]:
     """Linked secondary suppression over every cell shown together.
 
     `weights` gives each unit's number of people. While some combination of the shown cells'
     figures (any sum and difference, indeed any rational combination) adds up exactly a group
-    of 1 to threshold - 1 people other than everyone, one more cell is hidden: the smallest
+    of 1 to threshold - 1 people other than a whole team (everyone, and each of `teams`: the
+    people of another page shown beside, whose totals that page shows by design), one more
+    cell is hidden: the smallest
     hideable cell the combination uses, in the order of the cells' `rank`. The choice depends only
     on who is in which cell, never on hours or money, so the pattern of hidden cells says
     nothing about the values. Returns every hidden key, `hidden` included."""
@@ -217,7 +220,7 @@ def protect(
 
     while True:
         shown = [cell for cell in cells if cell.key not in hidden_keys]
-        found = small_group(shown, weights, threshold=threshold)
+        found = small_group(shown, weights, threshold=threshold, teams=teams)
         if found is None:
             return frozenset(hidden_keys)
         group, involved = found
@@ -232,13 +235,17 @@ def protect(
 
 
 def small_group(
-    shown: Sequence[Cell], weights: Mapping[Hashable, int], *, threshold: int
+    shown: Sequence[Cell],
+    weights: Mapping[Hashable, int],
+    *,
+    threshold: int,
+    teams: Collection[frozenset[Hashable]] = (),
 ) -> tuple[frozenset[Hashable], list[Cell]] | None:
     """A group of 1 to threshold - 1 people (not everyone) whose figures some combination of
     the shown cells adds up exactly, with the cells that combination uses; None if there is
     none. When the search would take more than SEARCH_LIMIT tries, the smallest class still to
     try is reported instead, so that more is hidden rather than a combination missed."""
-    audit = _Audit(shown, weights)
+    audit = _Audit(shown, weights, teams)
     try:
         for rows, people, everyone in audit.sets(below=threshold):
             if people > 0 and not everyone:
@@ -279,7 +286,14 @@ class _Audit:
     people given away are found by adding up the rows whose pivot class has fewer than N
     people, in sets whose pivot classes hold fewer than N together."""
 
-    def __init__(self, shown: Sequence[Cell], weights: Mapping[Hashable, int]) -> None:
+    def __init__(
+        self,
+        shown: Sequence[Cell],
+        weights: Mapping[Hashable, int],
+        teams: Collection[frozenset[Hashable]] = (),
+    ) -> None:
+        present = frozenset(unit for unit, n in weights.items() if n > 0)
+        self.teams = {team & present for team in teams} | {present}
         signatures: dict[Hashable, list[int]] = {}
         for index, cell in enumerate(shown):
             for unit in cell.units:
@@ -303,7 +317,7 @@ class _Audit:
 
     def sets(self, *, below: int) -> Iterator[tuple[list[int], int, bool]]:
         """Each set of rows whose sum is a set's indicator, with that set's number of people
-        and whether it is everyone."""
+        and whether it is a whole team."""
         small = [r for r, pivot in enumerate(self.pivots) if self.weight[pivot] < below]
         tried = 0
         chosen: list[int] = []
@@ -323,7 +337,7 @@ class _Audit:
                 if all(value == 1 for value in sums.values()):
                     people_in = sum(self.weight[c] for c in sums)
                     if people_in < below:
-                        yield list(chosen), people_in, len(sums) == len(self.columns)
+                        yield list(chosen), people_in, self.group(chosen) in self.teams
                 yield from search(position + 1, total)
                 chosen.pop()
 
@@ -571,7 +585,8 @@ def protect_against_projects(
             joint.append(Cell(key, cell.units, hideable=False))
             if cell.key in project_hidden:
                 fixed.add(key)
-        protected = protect(joint, joint_weights, threshold=threshold, hidden=fixed)
+        team = frozenset((profile, True) for profile in inside)
+        protected = protect(joint, joint_weights, threshold=threshold, hidden=fixed, teams=[team])
         protected = frozenset(key for key in protected if not key[0].startswith(prefix))
         if protected != hidden:
             hidden = protected

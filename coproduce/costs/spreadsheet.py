@@ -42,11 +42,15 @@ MAX_DIRECTORY_BYTES = 1 * MB  # the zip's central directory, read whole by zipfi
 # row, filled or blank, and one for each empty row it yields between rows.
 MAX_CELLS = 40_000
 MAX_COLUMNS = 100
-MAX_SHARED_STRINGS = 50_000
+MAX_SHARED_STRINGS = 30_000
 MAX_TEXT_CHARS = 16 * MB  # all the text in the workbook
 MAX_TEXT_RUN_CHARS = 256 * 1024  # one piece of text (a cell's value, a shared string)
-# XML in any part.
+# XML. openpyxl spends 10 to 60 microseconds on each element of the parts it reads, and an
+# import reads the workbook twice, so each part has its own limit; the total bounds this check.
 MAX_XML_ELEMENTS = 1_000_000
+MAX_SHEET_ELEMENTS = 4 * MAX_CELLS  # a cell, its value, an inline string and its text
+MAX_SHARED_STRING_ELEMENTS = 2 * MAX_SHARED_STRINGS + 1_000  # each string, and its text
+MAX_PART_ELEMENTS = 20_000  # in any other part: styles, workbook, properties, charts
 MAX_XML_DEPTH = 100
 MAX_XML_TAG_BYTES = 1 * MB  # a tag, attribute or comment: expat holds it whole
 # CSV. The csv module's own default field limit, set explicitly.
@@ -215,8 +219,8 @@ class _WorkbookScan:
                         " MB",
                         _SPLIT,
                     )
-                if parser is not None:
-                    self._feed(parser, handler, chunk)
+                if parser is not None and not self._feed(parser, handler, chunk):
+                    parser = None
                 chunk = stream.read(CHUNK_BYTES)
         if parser is not None:
             self._feed(parser, handler, b"", close=True)
@@ -224,7 +228,10 @@ class _WorkbookScan:
 
     def _feed(
         self, parser: DefusedExpatParser, handler: _PartHandler, chunk: bytes, close: bool = False
-    ) -> None:
+    ) -> bool:
+        """Parse the next chunk of a part; False if the part is not well-formed XML after all.
+        That is left for openpyxl to find, if it reads the part: it can get no further into
+        it than this check did, and this check counted everything up to there."""
         events = handler.events
         try:
             parser.close() if close else parser.feed(chunk)
@@ -233,11 +240,8 @@ class _WorkbookScan:
                 f"The workbook's part {handler.part} declares a document type or entity (DTD); "
                 "spreadsheets do not need one, and it is refused for safety."
             ) from error
-        except SAXException as error:
-            raise SpreadsheetRefused(
-                f"The file is not a readable XLSX workbook (its part {handler.part} is not "
-                "well-formed XML)."
-            ) from error
+        except SAXException:
+            return False
         # Expat holds an unfinished tag, attribute or comment whole, reporting nothing until it
         # ends; text it reports in pieces, which the handler counts.
         handler.quiet_bytes = 0 if handler.events != events else handler.quiet_bytes + len(chunk)
@@ -248,9 +252,13 @@ class _WorkbookScan:
                 MAX_XML_TAG_BYTES // MB,
                 " MB",
             )
+        return True
 
     def sheet(self, part: str) -> str:
         return f"sheet '{self.sheet_titles.get(part, part)}'"
+
+
+_ELEMENT_LIMITS = {"worksheet": MAX_SHEET_ELEMENTS, "sst": MAX_SHARED_STRING_ELEMENTS}
 
 
 def _local(name: str) -> str:
@@ -282,6 +290,8 @@ class _PartHandler(ContentHandler):
         self.scan = scan
         self.part = part
         self.root: str | None = None
+        self.elements = 0
+        self.max_elements = MAX_PART_ELEMENTS
         self.depth = 0
         self.events = 0
         self.quiet_bytes = 0
@@ -313,9 +323,13 @@ class _PartHandler(ContentHandler):
                 f"The workbook's part {self.part} nests XML more than {MAX_XML_DEPTH} levels deep",
                 MAX_XML_DEPTH,
             )
+        self.elements += 1
+        if self.elements > self.max_elements:
+            self._too_many_elements()
         local = _local(name)
         if self.root is None:
             self.root = local
+            self.max_elements = _ELEMENT_LIMITS.get(local, MAX_PART_ELEMENTS)
         elif self.root == "worksheet":
             if local == "c" and self.in_row:
                 self._cell(attrs)
@@ -341,6 +355,18 @@ class _PartHandler(ContentHandler):
                 attrs.get("Type", ""),
                 attrs.get("Target", ""),
             )
+
+    def _too_many_elements(self) -> None:
+        where = (
+            f"The spreadsheet's {self.scan.sheet(self.part)}"
+            if self.root == "worksheet"
+            else f"The workbook's part {self.part}"
+        )
+        raise _limit(
+            f"{where} has more than {self.max_elements:,} XML elements, far more than its "
+            "content needs",
+            self.max_elements,
+        )
 
     def _row(self, attrs: AttributesImpl) -> None:
         number = self.row + 1

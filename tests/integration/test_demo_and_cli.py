@@ -19,7 +19,14 @@ from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 from pytest_django.asserts import assertRedirects
 
-from coproduce.accounts.models import Organisation, Person, User
+from coproduce.accounts.models import (
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrganisationMembership,
+    Person,
+    User,
+)
 from coproduce.audit.models import AuditEvent
 from coproduce.core.demo import (
     DEMO_LEAD_EMAIL,
@@ -136,6 +143,44 @@ class TestDemoCommand:
         assert sorted(Person.objects.values_list("name", flat=True)) == sorted(
             row[0] for row in PEOPLE
         )
+
+    def test_demo_organisation_members_with_a_login_joined_by_accepting_an_invitation(
+        self, demo_output: str
+    ) -> None:
+        with_login = OrganisationMembership.objects.filter(person__user__isnull=False)
+        founders = with_login.filter(person__user__email=DEMO_LEAD_EMAIL)
+        invited = with_login.exclude(pk__in=founders)
+        accepted = Invitation.objects.filter(status=InvitationStatus.ACCEPTED)
+
+        assert invited.count() >= 5
+        for membership in invited.select_related("person__user"):
+            assert accepted.filter(
+                organisation=membership.organisation_id, email=membership.person.user.email
+            ).exists(), membership
+        officers = OrganisationMembership.objects.filter(is_equity_officer=True)
+        assert list(officers.values_list("person__name", flat=True)) == ["Rachel Dunmore"]
+        assert accepted.filter(is_equity_officer=True, email__startswith="rachel.").exists()
+        # Nobody without a login shares anything: they never chose to.
+        assert not OrganisationMembership.objects.filter(
+            person__user__isnull=True, counted_in_figures=True
+        ).exists()
+
+    def test_demo_equity_officer_sees_counts_of_the_members_who_chose_to_be_counted(
+        self, demo_output: str
+    ) -> None:
+        rachel = User.objects.get(person__name="Rachel Dunmore")
+        host = Organisation.objects.get(name="Northbridge University")
+        client = Client()
+        client.force_login(rachel)
+
+        response = client.get(reverse("organisations:equity", args=[host.pk]))
+
+        assert response.status_code == 200
+        counted = OrganisationMembership.objects.filter(
+            organisation=host, counted_in_figures=True, seen_by_name=False
+        ).count()
+        assert counted >= host.disclosure_threshold
+        assert response.context["figures"].counted == counted
 
 
 @pytest.mark.django_db

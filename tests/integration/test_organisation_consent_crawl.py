@@ -314,6 +314,19 @@ def snapshot_pages(users: list[User], urls: list[str]) -> dict[tuple[str, str], 
 # The test ---------------------------------------------------------------------------------
 
 
+def _invite_with_every_role(by: User, organisation: Organisation, email: str) -> Model:
+    from coproduce.accounts.services import invitation_send  # not in the old code
+
+    return invitation_send(
+        by=by,
+        organisation=organisation,
+        email=email,
+        is_admin=True,
+        is_equity_officer=True,
+        is_portfolio_viewer=True,
+    )
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
     """The participant crawl's world: a project with a record behind every URL argument."""
@@ -349,6 +362,14 @@ def test_a_hostile_pair_can_neither_attach_anyone_nor_read_their_equity_answers(
     mallet = make_user("mallet@example.org", name="Mallet Accomplice")
     hostile = [mallory, mallet]
     organisation_create(by=mallory, name="Mallory Holdings", kind="company")
+    # The real organisation has invited someone too, with every role: the pair must not be
+    # able to answer or withdraw it for them.
+    team = world.team
+    OrganisationMembership.objects.filter(
+        organisation=team.organisation, person=team.alice.person
+    ).update(is_admin=True)
+    real_invitation = _invite_with_every_role(team.alice, team.organisation, team.carol.email)
+    real_organisations = list(Organisation.objects.exclude(name="Mallory Holdings"))
     victim_people = [user.person for user in victims.values()]
     before = attachments(victim_people)
     emails = sorted(User.objects.exclude(pk=mallory.pk).values_list("email", flat=True))
@@ -370,6 +391,12 @@ def test_a_hostile_pair_can_neither_attach_anyone_nor_read_their_equity_answers(
                 user,
                 person,
             )
+    joined = OrganisationMembership.objects.filter(
+        person__user__in=hostile, organisation__in=real_organisations
+    )
+    assert not joined.exists(), "The hostile pair joined an organisation that did not invite them"
+    real_invitation.refresh_from_db()
+    assert real_invitation.status == "pending"
     broken = [(r.persona, *error) for r in reports for error in r.errors]
     assert broken == [], "These requests failed with a server error"
 

@@ -108,9 +108,12 @@ def test_a_false_declared_dimension_is_ignored(team: Team) -> None:
     """openpyxl pads every row to the dimension a sheet declares; a file that claims the whole
     grid (16,384 columns by 1,048,576 rows) must not make it do so."""
     content = workbook(sheet_part(cost_rows(ORGANISATION, 3), dimension="A1:XFD1048576"))
+    with transfer._table(io.BytesIO(content), "xlsx") as table:
+        widths = [len(row) for row in table]
 
     result = import_upload(team, Upload("dimension", "dimension.xlsx", lambda: content, None))
 
+    assert widths == [14, 12, 12, 12]  # each row as long as its last filled cell
     assert result.rows == 3
 
 

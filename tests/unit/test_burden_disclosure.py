@@ -231,3 +231,25 @@ def test_what_is_hidden_depends_only_on_who_is_in_which_group(
         return [(t.dimension.code, r.code, r.suppressed) for t in report.tables for r in t.rows]
 
     assert pattern(loads) == pattern(other)
+
+
+def test_organisation_group_minus_a_one_person_project_is_not_shown() -> None:
+    """Found by the property test: with the organisation's totals hidden, "junior" (5) minus
+    the page of a project whose one member is junior left 4 people."""
+    careers = ["doctoral"] * 4 + ["mid", "doctoral", "mid", "mid", "mid", "mid"]
+    projects = [1, 1, 1, 1, 1, 3, 1, 1, 1, 2]
+    loads = numbered(
+        [
+            PersonLoad(0, "", "researcher", "", career, "fixed_term", "woman", projects={n})
+            for career, n in zip(careers, projects, strict=True)
+        ]
+    )
+    organisation = analyse(loads, threshold=5, warning_ratio=DEFAULT_RATIO, linked=True)
+    org_figures = shown_figures("organisation", organisation, loads)
+
+    for project in (1, 2, 3):
+        team = [load for load in loads if project in load.projects]
+        page = analyse(team, threshold=5, warning_ratio=DEFAULT_RATIO)
+        figures = org_figures + shown_figures(f"project {project}", page, team)
+
+        assert leaks(figures, [p.person_id for p in loads], 5) == [], f"project {project}"

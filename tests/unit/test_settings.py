@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 import config.settings as project_settings
-from config.settings import env_bool, env_list
+from config.settings import env_bool, env_list, mailer_from_environment
 
 NAME = "COPRODUCE_TEST_SETTING"
 
@@ -76,3 +76,55 @@ def test_real_settings_hash_passwords_with_argon2_first() -> None:
     assert project_settings.PASSWORD_HASHERS[0] == (
         "django.contrib.auth.hashers.Argon2PasswordHasher"
     )
+
+
+MAIL_VARIABLES = ("COPRODUCE_MAIL_BACKEND", "COPRODUCE_SMTP_HOST", "COPRODUCE_SMTP_PORT")
+
+
+@pytest.mark.parametrize(("debug", "backend"), [(True, "console"), (False, "smtp")])
+def test_mail_goes_to_the_console_in_development_and_smtp_in_production(
+    monkeypatch: pytest.MonkeyPatch, debug: bool, backend: str
+) -> None:
+    for name in MAIL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    mailer = mailer_from_environment(debug)
+
+    assert mailer["BACKEND"] == f"django.core.mail.backends.{backend}.EmailBackend"
+
+
+def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COPRODUCE_MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("COPRODUCE_SMTP_HOST", "mail.coproduce.example")
+    monkeypatch.setenv("COPRODUCE_SMTP_PORT", "2525")
+    monkeypatch.setenv("COPRODUCE_SMTP_TLS", "false")
+    monkeypatch.delenv("COPRODUCE_SMTP_USER", raising=False)
+    monkeypatch.delenv("COPRODUCE_SMTP_PASSWORD", raising=False)
+
+    options = mailer_from_environment(True)["OPTIONS"]
+
+    assert options == {
+        "host": "mail.coproduce.example",
+        "port": 2525,
+        "username": "",
+        "password": "",
+        "use_tls": False,
+        "timeout": 10,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("COPRODUCE_MAIL_BACKEND", "pigeon", "COPRODUCE_MAIL_BACKEND must be one of"),
+        ("COPRODUCE_SMTP_PORT", "twenty-five", "COPRODUCE_SMTP_PORT must be a port number"),
+    ],
+)
+def test_bad_mail_settings_are_improperly_configured(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv("COPRODUCE_MAIL_BACKEND", "smtp")
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        mailer_from_environment(False)
