@@ -54,7 +54,7 @@ MAX_PART_ELEMENTS = 20_000  # in any other part: styles, workbook, properties, c
 MAX_XML_DEPTH = 100
 MAX_XML_TAG_BYTES = 1 * MB  # a tag, attribute or comment: expat holds it whole
 # CSV. The csv module's own default field limit, set explicitly.
-MAX_CSV_ROWS = 1_000_000
+MAX_CSV_ROWS = 100_000  # every row is checked before anything is saved: ~25 us a row
 MAX_CSV_COLUMNS = MAX_COLUMNS
 MAX_CSV_FIELD_CHARS = 131_072
 MAX_CSV_LINE_BYTES = 1 * MB
