@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
+from coproduce.accounts.models import Person
 from coproduce.core.warnings import Caution
 from coproduce.costs import queries
 from coproduce.costs.models import CostCategory, CostItem, CostStatus
 from coproduce.costs.money import present
+from coproduce.projects.models import Project
 
 # An actual cost dated further ahead than this is more likely a mistyped year than a cost.
 FUTURE_LIMIT = datetime.timedelta(days=365)
@@ -33,13 +37,48 @@ type Pending = Sequence[tuple[datetime.date, Decimal]]
 """Payments to the same payee in the same currency about to be saved with this one."""
 
 
+class CostValues(Protocol):
+    """What the cost cautions read: a CostItem, or a NewCost."""
+
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def project(self) -> Project: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def date(self) -> datetime.date | None: ...
+    @property
+    def payee_id(self) -> int | None: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewCost:
+    """A cost about to be saved without a model object (an import row), for the cautions."""
+
+    project: Project
+    status: str
+    category: str
+    date: datetime.date | None
+    payee_id: int | None
+    amount: Decimal
+    currency: str
+    pk: None = None
+
+
 def cost_item_was(item: CostItem) -> dict[str, object]:
     """The values cost_item_cautions compares with, as the item stands before an edit."""
     return {name: getattr(item, name) for name in COST_ITEM_WATCHED}
 
 
 def cost_item_cautions(
-    item: CostItem,
+    item: CostValues,
     *,
     was: Mapping[str, object] | None = None,
     today: datetime.date | None = None,
@@ -66,7 +105,7 @@ def cost_item_cautions(
     return cautions
 
 
-def _date_cautions(item: CostItem, today: datetime.date) -> list[Caution]:
+def _date_cautions(item: CostValues, today: datetime.date) -> list[Caution]:
     assert item.date is not None
     if item.date > today + FUTURE_LIMIT:
         return [
@@ -88,24 +127,27 @@ def _date_cautions(item: CostItem, today: datetime.date) -> list[Caution]:
     return []
 
 
-def payment_cautions(item: CostItem, *, pending: Pending = ()) -> list[Caution]:
+def payment_cautions(item: CostValues, *, pending: Pending = ()) -> list[Caution]:
     """One caution for each threshold the payment takes its payee past."""
     assert item.payee_id is not None and item.date is not None
-    payee = item.payee.name if item.payee is not None else "the contributor"
-    cautions = []
-    for w in queries.payment_warnings(
+    warnings = queries.payment_warnings(
         organisation=item.project.organisation_id,
         payee=item.payee_id,
         day=item.date,
         amount=item.amount,
         currency=item.currency,
-        excluding=item,
+        excluding_pk=item.pk,
         pending=pending,
-    ):
+    )
+    if not warnings:
+        return []
+    payee = Person.objects.filter(pk=item.payee_id).values_list("name", flat=True).first()
+    cautions = []
+    for w in warnings:
         t = w.threshold
         cautions.append(
             Caution(
-                f"This payment would take {payee} past the {t.name} of "
+                f"This payment would take {payee or 'the contributor'} past the {t.name} of "
                 f"{present(t.amount, t.currency)} a {t.period}.",
                 field="amount",
                 details=(

@@ -340,11 +340,13 @@ def payment_warnings(
     amount: Decimal,
     currency: str,
     excluding: CostItem | None = None,
+    excluding_pk: int | None = None,
     pending: Sequence[tuple[datetime.date, Decimal]] = (),
 ) -> list[ThresholdWarning]:
     """The thresholds this payment would take the payee past, counting what they have been
     paid in the same period across every project on coproduce (a benefit looks at all of a
-    person's earnings, not one project's), and `pending` payments to them in the same
+    person's earnings, not one project's), leaving out the payment being edited (`excluding`,
+    or its `excluding_pk`), and counting `pending` payments to them in the same
     currency that are about to be saved with it (the earlier rows of an import file)."""
     warnings = []
     payments = CostItem.objects.filter(
@@ -353,8 +355,9 @@ def payment_warnings(
         category=CostCategory.CONTRIBUTOR_PAYMENT,
         currency=currency,
     )
-    if excluding is not None and excluding.pk:
-        payments = payments.exclude(pk=excluding.pk)
+    excluded = excluding.pk if excluding is not None else excluding_pk
+    if excluded:
+        payments = payments.exclude(pk=excluded)
     for threshold in PaymentThreshold.objects.in_force(organisation, day).filter(currency=currency):
         starts, ends = period_around(day, threshold.period)
         paid = payments.filter(date__range=(starts, ends)).aggregate(s=Sum("amount"))["s"]

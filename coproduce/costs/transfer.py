@@ -1009,7 +1009,15 @@ class _CostChecker(_Checker):
         """The cautions a form would raise for this row (costs.cautions), counting the
         contributor payments in the rows above it."""
         assert self.cautions is not None
-        item = CostItem(project=self.lookups.project, **values)
+        item = cost_cautions.NewCost(
+            project=self.lookups.project,
+            status=values["status"],
+            category=values["category"],
+            date=values["date"],
+            payee_id=values["payee_id"],
+            amount=values["amount"],
+            currency=values["currency"],
+        )
         key = (values["payee_id"], values["currency"])
         payment = values["category"] == CostCategory.CONTRIBUTOR_PAYMENT
         found = cost_cautions.cost_item_cautions(

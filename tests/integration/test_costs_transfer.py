@@ -113,7 +113,8 @@ def stage(number: int) -> Stage:
     return Stage.objects.get(number=number)
 
 
-def add_cost(world: World, **fields: Any) -> CostItem:
+def cost_fields(world: World, **fields: Any) -> dict[str, Any]:
+    """A planned cost's service keywords, the same cost as cost_row's cells."""
     values: dict[str, Any] = {
         "status": CostStatus.PLANNED,
         "category": CostCategory.TRAVEL,
@@ -125,6 +126,11 @@ def add_cost(world: World, **fields: Any) -> CostItem:
         "amount": Decimal("12.50"),
     }
     values.update(fields)
+    return values
+
+
+def add_cost(world: World, **fields: Any) -> CostItem:
+    values = cost_fields(world, **fields)
     # Warnings (a payment past a threshold) are confirmed: these rows are about what is kept.
     return services.cost_item_create(
         by=world.team.alice, project=world.project, confirmed=True, **values
@@ -686,17 +692,7 @@ def test_the_import_refuses_a_cost_with_the_services_own_rule_and_message(
 ) -> None:
     if keywords.get("bearer_person") == "bob":
         keywords["bearer_person"] = world.team.bob.person
-    fields: dict[str, Any] = {
-        "status": CostStatus.PLANNED,
-        "category": CostCategory.TRAVEL,
-        "stage": stage(2),
-        "description": "Train fares",
-        "defrayed_by": DefrayedBy.PROJECT_BUDGET,
-        "currency": "GBP",
-        "bearer_organisation": world.team.organisation,
-        "amount": Decimal("12.50"),
-        **keywords,
-    }
+    fields = cost_fields(world, **keywords)
     with pytest.raises(ValidationError) as refused:
         services.cost_item_create(by=world.team.alice, project=world.project, **fields)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,24 +91,14 @@ class Command(BaseCommand):
                 confirmed=options["confirm_warnings"],
             )
         except NeedsConfirmation as cautioned:
-            if bar is not None:
-                bar.finish()
-            for caution in cautioned.cautions:
-                self.stderr.write(str(caution))
-            if cautioned.unlisted:
-                self.stderr.write(f"... and {cautioned.unlisted:,} more.")
+            self.list_refused(bar, cautioned.cautions, cautioned.unlisted)
             noun = "warning" if cautioned.total == 1 else "warnings"
             raise CommandError(
                 f"Nothing was imported from {path.name}: {cautioned.total:,} {noun} to check. "
                 "Import it again with --confirm-warnings to save it as it is."
             ) from cautioned
         except ImportRejected as rejected:
-            if bar is not None:
-                bar.finish()
-            for problem in rejected.problems:
-                self.stderr.write(str(problem))
-            if rejected.unlisted:
-                self.stderr.write(f"... and {rejected.unlisted:,} more.")
+            self.list_refused(bar, rejected.problems, rejected.unlisted)
             noun = "problem" if rejected.total == 1 else "problems"
             raise CommandError(
                 f"Nothing was imported from {path.name}: {rejected.total:,} {noun}."
@@ -119,6 +110,17 @@ class Command(BaseCommand):
         else:
             made = f"{result.time_entries:,} time entries in {result.activities:,} activities"
         self.stdout.write(f"Imported {result.rows:,} rows from {path.name} into {project}: {made}.")
+
+    def list_refused(
+        self, bar: ImportProgress | None, reasons: Sequence[object], unlisted: int
+    ) -> None:
+        """Why nothing was imported, one line a problem or warning, on standard error."""
+        if bar is not None:
+            bar.finish()
+        for reason in reasons:
+            self.stderr.write(str(reason))
+        if unlisted:
+            self.stderr.write(f"... and {unlisted:,} more.")
 
     def export(self, project: Project, options: dict[str, Any]) -> None:
         kind, file_format, output = options["kind"], options["format"], options["output"]
