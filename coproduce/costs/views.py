@@ -272,7 +272,10 @@ def _activity_form(
         }
     form = ActivityForm(form_data(request), project=project, initial=initial)
     rows = AttendeeFormSet(
-        form_data(request), prefix="attendee", initial=[_row(p, entries.get(p.pk)) for p in people]
+        form_data(request),
+        prefix="attendee",
+        initial=[_row(p, entries.get(p.pk)) for p in people],
+        form_kwargs={"people": [p.pk for p in people]},
     )
     if request.method == "POST" and form.is_valid() and rows.is_valid():
         by_id = {p.pk: p for p in people}
@@ -304,9 +307,12 @@ def _activity_form(
             "form": form,
             "rows": [(names.get(r.initial.get("person", 0)), r) for r in rows.forms],
             "row_errors": row_errors(
-                (str(names[r.initial["person"]]), r)
-                for r in rows.forms
-                if r.initial.get("person") in names
+                (
+                    (str(names[r.initial["person"]]), r)
+                    for r in rows.forms
+                    if r.initial.get("person") in names
+                ),
+                formset=rows,
             ),
             "management_form": rows.management_form,
             "activity": activity,
