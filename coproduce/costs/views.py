@@ -12,8 +12,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
 from coproduce.catalogue.models import Stage
@@ -25,6 +26,7 @@ from coproduce.core.permissions import (
     require_organisation_permission,
     require_project_permission,
 )
+from coproduce.core.removal import Removal, confirm_removal
 from coproduce.costs import charts, queries, services, transfer
 from coproduce.costs.forms import (
     ActivityForm,
@@ -161,15 +163,25 @@ def _payment_edit_warnings(
     return warnings
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.COSTS_EDIT)
 def cost_item_delete(
     request: AuthenticatedHttpRequest, project: Project, item_id: int
 ) -> HttpResponse:
     item = get_object_or_404(CostItem, project=project, pk=item_id)
-    services.cost_item_delete(by=request.user, item=item)
-    messages.success(request, "Cost removed.")
-    return redirect("costs:budget", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        services.cost_item_delete(by=request.user, item=item)
+        messages.success(request, "Cost removed.")
+        return redirect("costs:budget", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the cost “{item.description}”",
+        consequence="It leaves the budget and its totals. The change log keeps a record of it.",
+        button="Yes, remove this cost",
+        cancel_url=reverse("costs:cost_item_edit", args=[project.pk, item.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.COSTS_EDIT)
@@ -348,15 +360,26 @@ def _attendee(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.COSTS_EDIT)
 def activity_delete(
     request: AuthenticatedHttpRequest, project: Project, activity_id: int
 ) -> HttpResponse:
     activity = get_object_or_404(Activity, project=project, pk=activity_id)
-    services.activity_delete(by=request.user, activity=activity)
-    messages.success(request, "Activity and its time removed.")
-    return redirect("costs:activities", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        services.activity_delete(by=request.user, activity=activity)
+        messages.success(request, "Activity and its time removed.")
+        return redirect("costs:activities", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the activity “{activity.title}”",
+        consequence="Everyone's time recorded at it goes with it, and leaves the budget and the "
+        "burden figures. The change log keeps a record of it.",
+        button="Yes, remove this activity and its time",
+        cancel_url=reverse("costs:activity_edit", args=[project.pk, activity.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.COSTS_EDIT)

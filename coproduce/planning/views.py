@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
@@ -19,6 +20,7 @@ from coproduce.core.permissions import (
     permissions_for,
     require_project_permission,
 )
+from coproduce.core.removal import Removal, confirm_removal
 from coproduce.planning import services
 from coproduce.planning.forms import ContributionForm, EmphasisForm, InvolvementForm
 from coproduce.planning.models import Contribution, Involvement
@@ -90,15 +92,26 @@ def _contribution_form(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.CONTRIBUTIONS_EDIT)
 def contribution_delete(
     request: AuthenticatedHttpRequest, project: Project, contribution_id: int
 ) -> HttpResponse:
     contribution = _changeable_contribution(request, project, contribution_id)
-    services.contribution_delete(by=request.user, contribution=contribution)
-    messages.success(request, "Contribution removed.")
-    return redirect("planning:contributions", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        services.contribution_delete(by=request.user, contribution=contribution)
+        messages.success(request, "Contribution removed.")
+        return redirect("planning:contributions", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the contribution “{contribution}”",
+        consequence="It leaves the list of what everyone brings. The change log keeps a record "
+        "of it.",
+        button="Yes, remove this contribution",
+        cancel_url=reverse("planning:contribution_edit", args=[project.pk, contribution.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.PROJECT_VIEW)

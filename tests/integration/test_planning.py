@@ -276,7 +276,7 @@ def test_contribution_delete_by_post_removes_it(team: Team) -> None:
     assert AuditEvent.objects.filter(action="contribution.delete").count() == 1
 
 
-def test_contribution_delete_by_get_is_not_allowed(team: Team) -> None:
+def test_contribution_delete_by_get_asks_to_confirm_and_keeps_it(team: Team) -> None:
     contribution = contribution_create(
         by=team.alice,
         project=team.project,
@@ -289,7 +289,8 @@ def test_contribution_delete_by_get_is_not_allowed(team: Team) -> None:
 
     response = client_for(team.alice).get(delete_url)
 
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "Yes, remove this contribution" in response.content.decode()
     assert Contribution.objects.filter(pk=contribution.pk).exists()
 
 
