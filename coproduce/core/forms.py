@@ -3,7 +3,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.forms import BaseForm
+from django.forms.formsets import BaseFormSet
 from django.forms.renderers import BaseRenderer, TemplatesSetting
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
@@ -90,6 +92,25 @@ def cautions_of(form: BaseForm) -> list[Caution]:
     return list(getattr(form, "cautions", []))
 
 
+# The largest id a database integer holds; a larger one would raise OverflowError in a lookup.
+MAX_ID = 2**63 - 1
+
+
+class ChoicesOfRecords[M: Model](forms.ModelMultipleChoiceField[M]):
+    """A choice of several records by id, refusing an id that is not a number the database
+    could hold as "not one of the choices" rather than failing in the lookup."""
+
+    def clean(self, value: Any) -> Any:
+        for item in value or []:
+            if not str(item).isdigit() or int(item) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super().clean(value)
+
+
 def apply_errors(form: BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, on the named fields where it names them."""
     if hasattr(error, "error_dict"):
@@ -122,11 +143,14 @@ def submit[T](request: HttpRequest, form: BaseForm, save: Callable[..., T]) -> T
         return None
 
 
-def row_errors(rows: Iterable[tuple[str, BaseForm]]) -> list[tuple[str, str]]:
+def row_errors(
+    rows: Iterable[tuple[str, BaseForm]], *, formset: BaseFormSet[Any] | None = None
+) -> list[tuple[str, str]]:
     """Errors of the forms repeated on one page (one per attendee, stage or risk), as
     (element id, "<row>, <field>: <message>") pairs for the page's error summary, which links
-    each one to its field."""
-    errors = []
+    each one to its field. The errors of the `formset` as a whole (too many rows sent) come
+    first, with no field to link to."""
+    errors = [("", str(e)) for e in formset.non_form_errors()] if formset is not None else []
     for name, form in rows:
         first = next(iter(form), None)
         anchor = (

@@ -27,6 +27,7 @@ from coproduce.projects.models import Membership, Project, ProjectRole
 
 if TYPE_CHECKING:
     from coproduce.accounts.models import Person, User
+    from coproduce.planning.models import Contribution
 
 
 class Permission(StrEnum):
@@ -34,6 +35,8 @@ class Permission(StrEnum):
     PROJECT_EDIT = "project.edit"
     MEMBERS_MANAGE = "members.manage"
     CONTRIBUTIONS_EDIT = "contributions.edit"
+    # Change any party's contributions, not only one's own party's (`may_change_contribution`).
+    CONTRIBUTIONS_MANAGE = "contributions.manage"
     INVOLVEMENT_EDIT = "involvement.edit"
     EMPHASIS_SCORE = "emphasis.score"
     AUDIT_VIEW = "audit.view"
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PROJECT_EDIT,
             P.MEMBERS_MANAGE,
             P.CONTRIBUTIONS_EDIT,
+            P.CONTRIBUTIONS_MANAGE,
             P.INVOLVEMENT_EDIT,
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
@@ -90,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.PROJECT_VIEW,
             P.MEMBERS_MANAGE,
             P.CONTRIBUTIONS_EDIT,
+            P.CONTRIBUTIONS_MANAGE,
             P.INVOLVEMENT_EDIT,
             P.EMPHASIS_SCORE,
             P.AUDIT_VIEW,
@@ -167,6 +172,21 @@ def has_permission(
         return True
     role = project_role(user, project)
     return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
+def may_change_contribution(user: User | Any, contribution: Contribution) -> bool:
+    """Whether the user may edit or remove this contribution: those who manage the plan
+    (leads and coordinators) may change any; other members who record contributions may change
+    the ones they recorded and those of their own party, never another party's."""
+    project = contribution.project
+    if has_permission(user, Permission.CONTRIBUTIONS_MANAGE, project=project):
+        return True
+    if not has_permission(user, Permission.CONTRIBUTIONS_EDIT, project=project):
+        return False
+    if contribution.created_by_id == user.pk:
+        return True
+    person = getattr(user, "person", None)
+    return person is not None and person.party == contribution.party
 
 
 def _organisation_standing(user: User, organisation: Organisation, permission: Permission) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -239,7 +240,7 @@ class ActivityForm(forms.Form):
 class AttendeeForm(forms.Form):
     """One member's row in the activity form."""
 
-    person = forms.IntegerField(widget=forms.HiddenInput)
+    person = forms.TypedChoiceField(choices=[], coerce=int, widget=forms.HiddenInput)
     attended = forms.BooleanField(required=False)
     attendance_hours = hours_field("Attendance")
     preparation_hours = hours_field("Preparation")
@@ -251,6 +252,14 @@ class AttendeeForm(forms.Form):
         label="Contributions",
         widget=forms.NumberInput(attrs={"min": "0"}),
     )
+
+    def __init__(self, *args: Any, people: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A row stands for one of the people the page listed; any other id is refused rather
+        # than its row silently dropped.
+        person = self.fields["person"]
+        assert isinstance(person, forms.TypedChoiceField)
+        person.choices = [(pk, pk) for pk in people]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -12,8 +12,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.accounts.models import Organisation, PartyKind, Person
 from coproduce.catalogue.models import Stage
@@ -25,6 +26,7 @@ from coproduce.core.permissions import (
     require_organisation_permission,
     require_project_permission,
 )
+from coproduce.core.removal import Removal, confirm_removal
 from coproduce.core.warnings import NeedsConfirmation
 from coproduce.costs import charts, queries, services, transfer
 from coproduce.costs.forms import (
@@ -130,15 +132,25 @@ def cost_item_edit(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.COSTS_EDIT)
 def cost_item_delete(
     request: AuthenticatedHttpRequest, project: Project, item_id: int
 ) -> HttpResponse:
     item = get_object_or_404(CostItem, project=project, pk=item_id)
-    services.cost_item_delete(by=request.user, item=item)
-    messages.success(request, "Cost removed.")
-    return redirect("costs:budget", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        services.cost_item_delete(by=request.user, item=item)
+        messages.success(request, "Cost removed.")
+        return redirect("costs:budget", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the cost “{item.description}”",
+        consequence="It leaves the budget and its totals. The change log keeps a record of it.",
+        button="Yes, remove this cost",
+        cancel_url=reverse("costs:cost_item_edit", args=[project.pk, item.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.COSTS_EDIT)
@@ -216,7 +228,10 @@ def _activity_form(
         }
     form = ActivityForm(form_data(request), project=project, initial=initial)
     rows = AttendeeFormSet(
-        form_data(request), prefix="attendee", initial=[_row(p, entries.get(p.pk)) for p in people]
+        form_data(request),
+        prefix="attendee",
+        initial=[_row(p, entries.get(p.pk)) for p in people],
+        form_kwargs={"people": [p.pk for p in people]},
     )
     if request.method == "POST" and form.is_valid() and rows.is_valid():
         by_id = {p.pk: p for p in people}
@@ -250,9 +265,12 @@ def _activity_form(
             "form": form,
             "rows": [(names.get(r.initial.get("person", 0)), r) for r in rows.forms],
             "row_errors": row_errors(
-                (str(names[r.initial["person"]]), r)
-                for r in rows.forms
-                if r.initial.get("person") in names
+                (
+                    (str(names[r.initial["person"]]), r)
+                    for r in rows.forms
+                    if r.initial.get("person") in names
+                ),
+                formset=rows,
             ),
             "management_form": rows.management_form,
             "activity": activity,
@@ -288,15 +306,26 @@ def _attendee(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.COSTS_EDIT)
 def activity_delete(
     request: AuthenticatedHttpRequest, project: Project, activity_id: int
 ) -> HttpResponse:
     activity = get_object_or_404(Activity, project=project, pk=activity_id)
-    services.activity_delete(by=request.user, activity=activity)
-    messages.success(request, "Activity and its time removed.")
-    return redirect("costs:activities", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        services.activity_delete(by=request.user, activity=activity)
+        messages.success(request, "Activity and its time removed.")
+        return redirect("costs:activities", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the activity “{activity.title}”",
+        consequence="Everyone's time recorded at it goes with it, and leaves the budget and the "
+        "burden figures. The change log keeps a record of it.",
+        button="Yes, remove this activity and its time",
+        cancel_url=reverse("costs:activity_edit", args=[project.pk, activity.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.COSTS_EDIT)

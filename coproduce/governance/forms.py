@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import VersionField
-from coproduce.core.forms import ConfirmField, DateInput
+from coproduce.core.forms import ChoicesOfRecords, ConfirmField, DateInput
 from coproduce.costs.models import Activity
 from coproduce.governance.charter import SECTIONS
 from coproduce.governance.models import CharterVersion, DecisionKind, DecisionMethod
@@ -17,7 +17,7 @@ from coproduce.projects.models import Membership, Project, ProjectRole
 from coproduce.risks.forms import MemberChoiceField
 
 
-class MembersField(forms.ModelMultipleChoiceField[Membership]):
+class MembersField(ChoicesOfRecords[Membership]):
     def label_from_instance(self, obj: Membership) -> str:
         return f"{obj.person.name} ({obj.person.get_party_display()})"
 

@@ -246,7 +246,8 @@ def _decision_form(
             "dissents": dissents,
             "decision": decision,
             "row_errors": row_errors(
-                (f"Dissent {n}", f) for n, f in enumerate(dissents.forms, start=1)
+                ((f"Dissent {n}", f) for n, f in enumerate(dissents.forms, start=1)),
+                formset=dissents,
             ),
         },
     )

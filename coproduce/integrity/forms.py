@@ -8,7 +8,7 @@ from django.conf import settings
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.concurrency import VersionField
-from coproduce.core.forms import DateInput
+from coproduce.core.forms import ChoicesOfRecords, DateInput
 from coproduce.integrity.models import (
     Audience,
     Finding,
@@ -87,7 +87,7 @@ class OutputForm(forms.Form):
         help_text=f"Up to {settings.MAX_OUTPUT_BYTES // 2**20} MB. Its SHA-256 is recorded in "
         "the ledger."
     )
-    findings = forms.ModelMultipleChoiceField(
+    findings = ChoicesOfRecords(
         queryset=Finding.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from coproduce.catalogue.models import EmphasisCriterion, Stage
+from coproduce.core.forms import ChoicesOfRecords
 from coproduce.planning.models import (
     LEVEL_HINTS,
     Contribution,
@@ -15,20 +15,9 @@ from coproduce.planning.models import (
 )
 
 
-class StagesField(forms.ModelMultipleChoiceField[Stage]):
+class StagesField(ChoicesOfRecords[Stage]):
     def label_from_instance(self, obj: Stage) -> str:
         return f"{obj.number}. {obj.name}"
-
-    def clean(self, value: Any) -> Any:
-        # An id too large for the database would raise OverflowError in the lookup.
-        for item in value or []:
-            if not str(item).isdigit() or int(item) >= 2**63:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": item},
-                )
-        return super().clean(value)
 
 
 class ContributionForm(forms.ModelForm[Contribution]):

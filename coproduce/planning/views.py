@@ -4,15 +4,23 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.accounts.models import PartyKind
 from coproduce.catalogue.models import Stage
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
-from coproduce.core.permissions import Permission, permissions_for, require_project_permission
+from coproduce.core.permissions import (
+    Permission,
+    may_change_contribution,
+    permissions_for,
+    require_project_permission,
+)
+from coproduce.core.removal import Removal, confirm_removal
 from coproduce.planning import services
 from coproduce.planning.forms import ContributionForm, EmphasisForm, InvolvementForm
 from coproduce.planning.models import Contribution, Involvement
@@ -24,11 +32,21 @@ CELL = "planning/involvement_cell.html"
 
 @require_project_permission(Permission.PROJECT_VIEW)
 def contribution_list(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
-    contributions = Contribution.objects.filter(project=project).prefetch_related("stages")
+    contributions = (
+        Contribution.objects.filter(project=project)
+        .select_related("project")
+        .prefetch_related("stages")
+    )
+    changeable = {c.pk for c in contributions if may_change_contribution(request.user, c)}
     return render(
         request,
         "planning/contribution_list.html",
-        {"project": project, "contributions": contributions, "form": ContributionForm()},
+        {
+            "project": project,
+            "contributions": contributions,
+            "changeable": changeable,
+            "form": ContributionForm(),
+        },
     )
 
 
@@ -41,8 +59,17 @@ def contribution_add(request: AuthenticatedHttpRequest, project: Project) -> Htt
 def contribution_edit(
     request: AuthenticatedHttpRequest, project: Project, contribution_id: int
 ) -> HttpResponse:
-    contribution = get_object_or_404(Contribution, project=project, pk=contribution_id)
+    contribution = _changeable_contribution(request, project, contribution_id)
     return _contribution_form(request, project, contribution)
+
+
+def _changeable_contribution(
+    request: AuthenticatedHttpRequest, project: Project, contribution_id: int
+) -> Contribution:
+    contribution = get_object_or_404(Contribution, project=project, pk=contribution_id)
+    if not may_change_contribution(request.user, contribution):
+        raise PermissionDenied("Only its party, whoever recorded it, or the lead may change it.")
+    return contribution
 
 
 def _contribution_form(
@@ -65,15 +92,26 @@ def _contribution_form(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.CONTRIBUTIONS_EDIT)
 def contribution_delete(
     request: AuthenticatedHttpRequest, project: Project, contribution_id: int
 ) -> HttpResponse:
-    contribution = get_object_or_404(Contribution, project=project, pk=contribution_id)
-    services.contribution_delete(by=request.user, contribution=contribution)
-    messages.success(request, "Contribution removed.")
-    return redirect("planning:contributions", project_id=project.pk)
+    contribution = _changeable_contribution(request, project, contribution_id)
+
+    def remove() -> HttpResponse:
+        services.contribution_delete(by=request.user, contribution=contribution)
+        messages.success(request, "Contribution removed.")
+        return redirect("planning:contributions", project_id=project.pk)
+
+    removal = Removal(
+        what=f"the contribution “{contribution}”",
+        consequence="It leaves the list of what everyone brings. The change log keeps a record "
+        "of it.",
+        button="Yes, remove this contribution",
+        cancel_url=reverse("planning:contribution_edit", args=[project.pk, contribution.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.PROJECT_VIEW)

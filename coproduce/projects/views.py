@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from coproduce.accounts.models import Person, User
 from coproduce.audit.models import AuditEvent
 from coproduce.core.forms import submit
 from coproduce.core.http import AuthenticatedHttpRequest, form_data
 from coproduce.core.permissions import Permission, require_project_permission
+from coproduce.core.removal import Removal, confirm_removal
 from coproduce.projects import services
 from coproduce.projects.forms import AddMemberForm, MembershipForm, ProjectForm
 from coproduce.projects.models import Membership, Project
@@ -113,7 +115,7 @@ def member_edit(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_project_permission(Permission.MEMBERS_MANAGE)
 def member_remove(
     request: AuthenticatedHttpRequest, project: Project, membership_id: int
@@ -121,13 +123,24 @@ def member_remove(
     membership = get_object_or_404(
         Membership.objects.select_related("person"), project=project, pk=membership_id
     )
-    try:
-        services.membership_remove(by=request.user, membership=membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{membership.person.name} removed from the project.")
-    return redirect("projects:members", project_id=project.pk)
+
+    def remove() -> HttpResponse:
+        try:
+            services.membership_remove(by=request.user, membership=membership)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{membership.person.name} removed from the project.")
+        return redirect("projects:members", project_id=project.pk)
+
+    removal = Removal(
+        what=f"{membership.person.name} from the project",
+        consequence=f"{membership.person.name} will no longer see the project. Their past work "
+        "stays on record.",
+        button=f"Yes, remove {membership.person.name}",
+        cancel_url=reverse("projects:member_edit", args=[project.pk, membership.pk]),
+    )
+    return confirm_removal(request, project, removal, remove)
 
 
 @require_project_permission(Permission.AUDIT_VIEW)

@@ -266,11 +266,17 @@ def _axis_title(kind: str, currency: str) -> str:
 def tornado_chart(
     kind: str, tornado: Sequence[Mapping[str, Any]], key: str, limit: int = 12
 ) -> Chart:
-    """The inputs that drive the spread of a total most, by their share of its variance."""
-    ranked = sorted(tornado, key=lambda row: -abs(row[kind]))[:limit]
-    values = [
-        {"input": row["name"], "share": row[kind], "label": _share(row[kind])} for row in ranked
-    ]
+    """The inputs that drive the spread of a total most, by their share of its variance.
+
+    Past the `limit` largest, the rest are one line, "The other N inputs", with their shares
+    summed, so the shares shown still add up to 100% as the page says."""
+    ranked = sorted(tornado, key=lambda row: -abs(row[kind]))
+    shown = [(row["name"], float(row[kind])) for row in ranked]
+    if len(ranked) > limit + 1:  # one left over is shown as itself, not as "the other 1"
+        rest = ranked[limit:]
+        others = (f"The other {len(rest)} inputs", sum(float(row[kind]) for row in rest))
+        shown = [*shown[:limit], others]
+    values = [{"input": name, "share": share, "label": _share(share)} for name, share in shown]
     largest = max((abs(row["share"]) for row in values), default=0.0)
     spec = base_spec(values)
     spec["encoding"] = {
@@ -310,7 +316,7 @@ def tornado_chart(
         description=description,
         spec=spec,
         columns=["Stage or risk", "Share of the spread"],
-        rows=[[row["name"], _share(row[kind])] for row in ranked],
+        rows=[[name, _share(share)] for name, share in shown],
     )
 
 

@@ -4,9 +4,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from coproduce.catalogue.models import CatalogueItem, Stage
 from coproduce.core.concurrency import VersionField
+from coproduce.core.forms import ChoicesOfRecords
 from coproduce.costs.forms import money_field
 from coproduce.projects.forms import StageChoiceField
 from coproduce.projects.models import Membership, Project
@@ -112,9 +114,21 @@ class RiskForm(forms.Form):
     def initial_for(risk: Risk) -> dict[str, Any]:
         return {name: getattr(risk, name) for name in RiskForm.base_fields}
 
+    def hints(self) -> dict[str, str]:
+        """The forecast defaults for the likelihood and impact chosen, or for the ones the
+        form started with while a choice sent is not one of the choices."""
+        return default_hints(self._chosen("likelihood"), self._chosen("impact"))
+
+    def _chosen(self, name: str) -> int:
+        field = self.fields[name]
+        try:
+            return int(field.clean(self[name].value()))
+        except ValidationError:
+            return int(self.get_initial_for_field(field, name))
+
 
 class AdoptForm(forms.Form):
-    items = forms.ModelMultipleChoiceField(
+    items = ChoicesOfRecords(
         queryset=CatalogueItem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Which of these apply to your study?",

@@ -109,8 +109,6 @@ def risk_edit(request: AuthenticatedHttpRequest, project: Project, risk_id: int)
 def _risk_form(
     request: AuthenticatedHttpRequest, project: Project, form: RiskForm, risk: Risk | None
 ) -> HttpResponse:
-    likelihood = int(form["likelihood"].value() or 3)
-    impact = int(form["impact"].value() or 3)
     # After a stale edit, what the other person saved, to compare with the form.
     current = (
         queries.register(project).get(pk=risk.pk)
@@ -125,7 +123,7 @@ def _risk_form(
             "form": form,
             "risk": risk,
             "current": current,
-            "hints": default_hints(likelihood, impact),
+            "hints": form.hints(),
         },
     )
 
