@@ -169,7 +169,7 @@ def timed(work: Callable[[], None]) -> tuple[float, float, int]:
     return time.perf_counter() - started, time.process_time() - cpu, _max_rss() - before
 
 
-def traced(work: Callable[[], None]) -> int:
+def traced(work: Callable[[], object]) -> int:
     """The peak of Python allocations while `work` runs, above what was allocated before."""
     tracemalloc.start()
     try:

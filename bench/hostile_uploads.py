@@ -23,11 +23,12 @@ import resource
 import sys
 import tempfile
 import time
-import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from bench.costs_import import traced
 
 MB = 1024 * 1024
 MAX_SECONDS = 5.0
@@ -664,18 +665,6 @@ def measured(work: Callable[[], str | None]) -> tuple[float, float, int, str | N
     outcome = work()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return seconds, cpu, max(0, _peak_rss() - before), outcome
-
-
-def traced(work: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        baseline, _ = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        work()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak - baseline
 
 
 def _reset_peak_rss() -> bool:
