@@ -190,8 +190,23 @@ def form_state(page: Page, form: EditForm) -> dict[str, Any]:
     return state
 
 
+# htmx marks the element of a request in flight, then the target while it swaps and settles.
+HTMX_IDLE_JS = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 def save(page: Page, form: EditForm) -> None:
-    post_forms(page).nth(form.index).get_by_role("button", name=form.button, exact=True).click()
+    """Submit the form and wait until its answer is on the page: a new page for a plain form,
+    the swapped-in fragment for an htmx one. Reading the page or the database any earlier
+    would judge the form before it was saved."""
+    element = post_forms(page).nth(form.index)
+    button = element.get_by_role("button", name=form.button, exact=True)
+    if element.get_attribute("hx-post"):
+        with page.expect_response(lambda response: response.request.method == "POST"):
+            button.click()
+        page.wait_for_function(HTMX_IDLE_JS)
+    else:
+        with page.expect_navigation():
+            button.click()
     page.wait_for_load_state()
 
 
