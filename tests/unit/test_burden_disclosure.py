@@ -20,6 +20,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coproduce.accounts.equity import ATTRIBUTES, NOT_ANSWERED, EquityFigures, equity_figures
 from coproduce.costs.burden import BurdenReport, PersonLoad, analyse
 from tests.unit.test_burden import (
     DEFAULT_RATIO,
@@ -253,3 +254,58 @@ def test_organisation_group_minus_a_one_person_project_is_not_shown() -> None:
         figures = org_figures + shown_figures(f"project {project}", page, team)
 
         assert leaks(figures, [p.person_id for p in loads], 5) == [], f"project {project}"
+
+
+# The organisation equity page: one table per attribute over the same counted members, and the
+# number counted. The officer who reads it is modelled like the burden page's viewer: each
+# shown count is read back as the set of members who gave that answer.
+equity_answers = st.fixed_dictionaries(
+    {
+        attribute: st.sampled_from([NOT_ANSWERED, *(value for value, _ in choices)])
+        for attribute, _, choices in ATTRIBUTES
+    }
+)
+
+
+def equity_page_figures(figures: EquityFigures, answers: Sequence[dict[str, str]]) -> list[Figure]:
+    """Every count the equity page shows, as the members it covers (checked against them)."""
+    if figures.counted is None:
+        return []
+    shown = [Figure("equity", "everyone", frozenset(range(len(answers))))]
+    for table, (attribute, _, choices) in zip(figures.tables, ATTRIBUTES, strict=True):
+        values = [*(value for value, _ in choices), NOT_ANSWERED]
+        for cell, value in zip(table.cells, values, strict=True):
+            if cell.count is None:
+                continue
+            people = frozenset(i for i, a in enumerate(answers) if a[attribute] == value)
+            assert cell.count == len(people)
+            shown.append(Figure("equity", f"{attribute}={value}", people))
+    return shown
+
+
+@settings(max_examples=150, deadline=None)
+@given(answers=st.lists(equity_answers, max_size=30), threshold=thresholds)
+def test_equity_page_no_combination_across_its_tables_isolates_a_small_group(
+    answers: list[dict[str, str]], threshold: int
+) -> None:
+    figures = equity_figures(answers, threshold=threshold)
+
+    shown = equity_page_figures(figures, answers)
+
+    assert leaks(shown, list(range(len(answers))), threshold) == []
+
+
+def test_equity_page_career_table_against_the_contract_table_hides_the_difference() -> None:
+    """Six early-career members, five of them casual and the sixth permanent, among others:
+    per table every shown count is at least 5, but early career minus casual is one person."""
+    answers = [
+        *[{"career_stage": "early", "contract": "casual", "gender": ""}] * 5,
+        {"career_stage": "early", "contract": "permanent", "gender": ""},
+        *[{"career_stage": "senior", "contract": "permanent", "gender": ""}] * 5,
+    ]
+
+    figures = equity_figures(answers, threshold=5)
+
+    shown = equity_page_figures(figures, answers)
+    assert leaks(shown, list(range(len(answers))), 5) == []
+    assert any(figure.label != "everyone" for figure in shown)
