@@ -495,3 +495,55 @@ def test_the_organisation_burden_page_uses_each_persons_choice_to_be_counted_by_
     on_project = {load.name: load.career_stage for load in burden_for_project(team.project).people}
     assert on_project["Carol Contributor"] == "early"
     assert on_project["Alice Lead"] == "not_disclosed"
+
+
+# Leaving -------------------------------------------------------------------------------------
+
+
+def leave_url(user: User, organisation: Organisation) -> str:
+    membership = OrganisationMembership.objects.get(organisation=organisation, person__user=user)
+    return reverse("accounts:membership_leave", args=[membership.pk])
+
+
+def test_leaving_asks_first_then_the_answers_stop_counting_at_once(team: Team) -> None:
+    officer = make_user(organisation=team.organisation, equity_officer=True)
+    counted = [make_user(organisation=team.organisation, counted=True) for _ in range(6)]
+    for user in counted:
+        person_update_equity(by=user, person=user.person, **ANSWERS)
+    leaver = counted[0]
+    page = leave_url(leaver, team.organisation)
+    equity = reverse("organisations:equity", args=[team.organisation.pk])
+    assert client_for(officer).get(equity).context["figures"].counted == 6
+
+    asked = client_for(leaver).get(page)
+
+    assert b"Leave Northbridge University?" in asked.content
+    assert team.organisation.memberships.filter(person=leaver.person).exists()
+
+    response = client_for(leaver).post(page)
+
+    assert response.status_code == 302
+    assert not team.organisation.memberships.filter(person=leaver.person).exists()
+    assert client_for(officer).get(equity).context["figures"].counted == 5
+    event = AuditEvent.objects.for_organisation(team.organisation.pk).get(
+        action="organisation.member_leave"
+    )
+    assert event.changes["counted_in_figures"] == {"from": True, "to": None}
+
+
+@pytest.mark.parametrize("who", ["alice", "oscar"])
+def test_nobody_else_can_make_a_member_leave(team: Team, admin: User, who: str) -> None:
+    page = leave_url(team.bob, team.organisation)
+
+    response = client_for(getattr(team, who)).post(page)
+
+    assert response.status_code == 404
+    assert team.organisation.memberships.filter(person=team.bob.person).exists()
+
+
+def test_the_only_administrator_cannot_leave(team: Team, admin: User) -> None:
+    response = client_for(admin).post(leave_url(admin, team.organisation), follow=True)
+
+    assert "only administrator of Northbridge University" in response.content.decode()
+    assert team.organisation.memberships.filter(person=admin.person).exists()
+    assert "organisation.member_leave" not in log_actions(team.organisation)
