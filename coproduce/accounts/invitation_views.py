@@ -141,3 +141,24 @@ def membership_sharing(request: AuthenticatedHttpRequest, org_membership_id: int
         messages.success(request, f"Your choices for {found.organisation.name} are saved.")
         return redirect("accounts:invitations")
     return render(request, "accounts/membership_sharing.html", {"membership": found, "form": form})
+
+
+@login_required
+def membership_leave(request: AuthenticatedHttpRequest, org_membership_id: int) -> HttpResponse:
+    """GET asks the member to confirm; only the POST leaves."""
+    found = (
+        OrganisationMembership.objects.select_related("organisation", "person")
+        .filter(pk=org_membership_id, person__user=request.user)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such membership")
+    if request.method == "POST":
+        try:
+            services.membership_leave(by=request.user, membership=found)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("accounts:invitations")
+        messages.success(request, f"You have left {found.organisation.name}.")
+        return redirect("accounts:invitations")
+    return render(request, "accounts/membership_leave.html", {"membership": found})

@@ -225,6 +225,15 @@ class Person(models.Model):
         return self.name
 
 
+class OrganisationMembershipQuerySet(models.QuerySet["OrganisationMembership"]):
+    def counted_by(self, organisation: Organisation) -> OrganisationMembershipQuerySet:
+        """The memberships whose people chose to be counted in the organisation's figures: the
+        only people whose equity answers the organisation's own pages (equity, burden) use."""
+        return self.filter(
+            organisation=organisation, counted_in_figures=True, person__user__isnull=False
+        )
+
+
 class OrganisationMembership(models.Model):
     """A person's standing in an organisation on coproduce.
 
@@ -256,6 +265,8 @@ class OrganisationMembership(models.Model):
         "their name.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationMembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

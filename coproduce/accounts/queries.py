@@ -16,12 +16,11 @@ ANSWER_FIELDS = ("career_stage", "contract", "gender")
 
 
 def organisation_equity_figures(organisation: Organisation) -> EquityFigures:
-    answers = OrganisationMembership.objects.filter(
-        organisation=organisation,
-        counted_in_figures=True,
-        seen_by_name=False,
-        person__user__isnull=False,
-    ).values(*(f"person__{name}" for name in ANSWER_FIELDS))
+    answers = (
+        OrganisationMembership.objects.counted_by(organisation)
+        .filter(seen_by_name=False)
+        .values(*(f"person__{name}" for name in ANSWER_FIELDS))
+    )
     return equity_figures(
         ({name: row[f"person__{name}"] for name in ANSWER_FIELDS} for row in answers),
         threshold=organisation.disclosure_threshold,

@@ -20,7 +20,7 @@ from coproduce.accounts.models import (
     Person,
     User,
 )
-from coproduce.audit.services import audit_record, audited_save, snapshot, stored
+from coproduce.audit.services import audit_record, audited_delete, audited_save, snapshot, stored
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +245,26 @@ def membership_sharing_update(
     membership.seen_by_name = seen_by_name
     audited_save(membership, by=by, action="organisation.member_sharing", before=before)
     return membership
+
+
+@transaction.atomic
+def membership_leave(*, by: User, membership: OrganisationMembership) -> None:
+    """The member leaves the organisation. The membership goes, and with it every choice to
+    share: from now on their answers enter none of the organisation's figures. The change log
+    records what the membership held. Its only administrator cannot leave, so that someone is
+    always left to manage it."""
+    current = stored(membership)
+    if current.person.user_id != by.pk:
+        raise PermissionDenied("Only the member leaves; administrators cannot remove a login.")
+    others = OrganisationMembership.objects.filter(
+        organisation_id=current.organisation_id, is_admin=True
+    ).exclude(pk=current.pk)
+    if current.is_admin and not others.exists():
+        raise ValidationError(
+            f"You are the only administrator of {current.organisation.name}: make another "
+            "member an administrator before you leave."
+        )
+    audited_delete(current, by=by, action="organisation.member_leave")
 
 
 # Invitations ---------------------------------------------------------------------------------

@@ -33,4 +33,9 @@ urlpatterns = [
         invitation_views.membership_sharing,
         name="membership_sharing",
     ),
+    path(
+        "memberships/<int:org_membership_id>/leave/",
+        invitation_views.membership_leave,
+        name="membership_leave",
+    ),
 ]

@@ -57,6 +57,10 @@ class PersonLoad:
     # The projects whose burden pages count this person: the organisation's page is protected
     # against each of them, since one viewer may see both.
     projects: frozenset[int] = frozenset()
+    # The equity attributes (career stage, contract, gender) as those projects' pages show
+    # them, when they differ from this page's: the organisation's page uses the person's
+    # choice to be counted by the organisation, a project's page their general consent.
+    project_answers: tuple[str, str, str] | None = None
 
     total_hours: Decimal = field(init=False)
 
@@ -503,20 +507,18 @@ def _table(
 Profile = tuple[str, ...]
 
 
-def page_cells(
-    counts: Mapping[Profile, int], *, unit: Callable[[Profile], Hashable] = lambda p: p
-) -> list[Cell]:
+def page_cells(counts: Mapping[Profile, int]) -> list[Cell]:
     """The cells of one burden page over people counted by profile (their group in every
     dimension): one per group of every table, listed categories included, then the total."""
     cells = []
     for index, dimension in enumerate(DIMENSIONS):
         members: dict[str, set[Hashable]] = {code: set() for code, _ in dimension.categories}
         for profile in counts:
-            members.setdefault(profile[index], set()).add(unit(profile))
+            members.setdefault(profile[index], set()).add(profile)
         for code, units in members.items():
             rank = 2 if (dimension.code, code) in WATCHED else int(dimension.sensitive)
             cells.append(Cell((dimension.code, code), frozenset(units), rank=rank))
-    cells.append(Cell(TOTAL, frozenset(unit(profile) for profile in counts), hideable=False))
+    cells.append(Cell(TOTAL, frozenset(counts), hideable=False))
     return cells
 
 
@@ -536,7 +538,7 @@ def page_hidden(counts: Mapping[Profile, int], *, threshold: int) -> frozenset[C
 
 def protect_against_projects(
     counts: Mapping[Profile, int],
-    projects: Mapping[int, Mapping[Profile, int]],
+    projects: Mapping[int, Mapping[tuple[Profile, Profile], int]],
     hidden: frozenset[CellKey],
     *,
     threshold: int,
@@ -555,37 +557,50 @@ def protect_against_projects(
     threshold plus the project's size) to leave 1 to threshold - 1 outside, when it leaves 1
     to threshold - 1 of the organisation's people outside it, or when it holds the whole of a
     class of people the organisation page cannot tell apart (the argument needs each class to
-    keep someone outside)."""
+    keep someone outside).
+
+    `projects` counts each project's people by their profile here and on the project's page
+    (which may disclose equity answers this page does not): the joint units are the people
+    inside alike in both, and those outside alike here. The screen counts them by their
+    profile here, since granting each person's own figures covers any grouping of them."""
     org_cells = page_cells(counts)
     everyone = sum(counts.values())
     largest = max((sum(inside.values()) for inside in projects.values()), default=0)
     screen = _Screen(org_cells, hidden, counts, below=threshold + largest)
     for project_id in sorted(projects):
-        inside = projects[project_id]
+        pairs = projects[project_id]
+        inside: dict[Profile, int] = {}
+        on_page: dict[Profile, int] = {}
+        for (here, there), count in pairs.items():
+            inside[here] = inside.get(here, 0) + count
+            on_page[there] = on_page.get(there, 0) + count
         if not screen.can_matter(inside, everyone, threshold):
             continue
-        joint_weights: dict[Hashable, int] = {}
+        joint_weights: dict[Hashable, int] = {("in", *pair): n for pair, n in pairs.items()}
         for profile, count in counts.items():
-            joint_weights[(profile, True)] = inside.get(profile, 0)
-            joint_weights[(profile, False)] = count - inside.get(profile, 0)
+            joint_weights[("out", profile)] = count - inside.get(profile, 0)
         joint = [
             Cell(
                 cell.key,
-                frozenset(u for p in cell.units for u in ((p, True), (p, False))),
+                frozenset(
+                    [("out", p) for p in cell.units]
+                    + [("in", *pair) for pair in pairs if pair[0] in cell.units]
+                ),
                 # The organisation's total is hidden only when nothing else will do.
                 rank=3 if cell.key == TOTAL else cell.rank,
             )
             for cell in org_cells
         ]
-        project_hidden = page_hidden(inside, threshold=threshold)
+        project_hidden = page_hidden(on_page, threshold=threshold)
         prefix = f"project {project_id}:"
         fixed = set(hidden)
-        for cell in page_cells(inside, unit=lambda p: (p, True)):
+        for cell in page_cells(on_page):
             key = (prefix + cell.key[0], cell.key[1])
-            joint.append(Cell(key, cell.units, hideable=False))
+            units = frozenset(("in", *pair) for pair in pairs if pair[1] in cell.units)
+            joint.append(Cell(key, units, hideable=False))
             if cell.key in project_hidden:
                 fixed.add(key)
-        team = frozenset((profile, True) for profile in inside)
+        team = frozenset(("in", *pair) for pair in pairs)
         protected = protect(joint, joint_weights, threshold=threshold, hidden=fixed, teams=[team])
         protected = frozenset(key for key in protected if not key[0].startswith(prefix))
         if protected != hidden:
@@ -788,14 +803,21 @@ def analyse(
 
 def _counts_by_project(
     people: Iterable[PersonLoad], keys: Sequence[Callable[[PersonLoad], str]]
-) -> dict[int, dict[Profile, int]]:
-    counts: dict[int, dict[Profile, int]] = {}
+) -> dict[int, dict[tuple[Profile, Profile], int]]:
+    """For each project, its people counted by their profile on this page and on the
+    project's own page."""
+    counts: dict[int, dict[tuple[Profile, Profile], int]] = {}
     for load in people:
         if load.projects:
             profile = tuple(key(load) for key in keys)
+            seen = load
+            if load.project_answers is not None:
+                career_stage, contract, gender = load.project_answers
+                seen = replace(load, career_stage=career_stage, contract=contract, gender=gender)
+            pair = (profile, tuple(key(seen) for key in keys))
             for project in load.projects:
                 inside = counts.setdefault(project, {})
-                inside[profile] = inside.get(profile, 0) + 1
+                inside[pair] = inside.get(pair, 0) + 1
     return counts
 
 

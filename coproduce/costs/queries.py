@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, F, FloatField, Func, Q, QuerySet, 
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Round
 
-from coproduce.accounts.models import Organisation, PartyKind, Person
+from coproduce.accounts.models import Organisation, OrganisationMembership, PartyKind, Person
 from coproduce.catalogue.models import Stage
 from coproduce.costs.budget import CostLine, CurrencyBudget, budget_against_actual
 from coproduce.costs.burden import HOUR_KINDS, NOT_DISCLOSED, BurdenReport, PersonLoad, analyse
@@ -113,23 +113,33 @@ def burden_for_project(project: Project) -> BurdenReport:
 
 def burden_for_organisation(organisation: Organisation) -> BurdenReport:
     """The organisation's projects together, protected also against each project's own page,
-    which the same viewer may see."""
+    which the same viewer may see. Equity answers count here only for the people who chose,
+    as members of this organisation, to be counted in its figures; the project pages keep
+    using each person's general consent, and the protection knows both."""
     return burden(
         Project.objects.filter(organisation=organisation),
         threshold=organisation.disclosure_threshold,
         warning_ratio=organisation.burden_warning_ratio,
-        linked=True,
+        counted_by=organisation,
     )
 
 
-def person_loads(projects: QuerySet[Project], *, with_projects: bool = False) -> list[PersonLoad]:
+def person_loads(
+    projects: QuerySet[Project],
+    *,
+    with_projects: bool = False,
+    counted_by: Organisation | None = None,
+) -> list[PersonLoad]:
     """Each person's totals over the projects: everyone who is a member or logged time.
 
     Three aggregate queries: time by person and currency (the big one), money borne by person
-    and currency, and the people themselves; a fourth, the memberships, `with_projects`.
+    and currency, and the people themselves; a fourth, the memberships, `with_projects`, and
+    a fifth, the organisation's counted members, `counted_by`.
     Equity attributes are masked here, before they leave the database layer, for everyone
-    who has not consented. Each person's `projects` are those whose own burden page counts
-    them (member, logged time or bore a cost there).
+    who has not consented: to aggregate use in general, or with `counted_by` to being counted
+    in that organisation's figures (their answers as the project pages show them, by general
+    consent, go in `project_answers`). Each person's `projects` are those whose own burden
+    page counts them (member, logged time or bore a cost there).
     """
     project_ids = projects.values("pk")
     in_projects: dict[int, set[int]] = {}
@@ -165,9 +175,22 @@ def person_loads(projects: QuerySet[Project], *, with_projects: bool = False) ->
     former = sorted((set(time) | set(borne)) - {person["pk"] for person in people})
     for start in range(0, len(former), 500):
         people += Person.objects.filter(pk__in=former[start : start + 500]).values(*columns)
+    counted: set[int] | None = None
+    if counted_by is not None:
+        counted = set(
+            OrganisationMembership.objects.counted_by(counted_by).values_list(
+                "person_id", flat=True
+            )
+        )
     loads = []
     for person in people:
         consented = person["equity_consent"]
+        answers = _answers(person, consented)
+        project_answers = None
+        if counted is not None:
+            project_answers = answers
+            answers = _answers(person, person["pk"] in counted)
+        career_stage, contract, gender = answers
         totals = time.get(person["pk"]) or _Time()
         loads.append(
             PersonLoad(
@@ -175,9 +198,10 @@ def person_loads(projects: QuerySet[Project], *, with_projects: bool = False) ->
                 name=person["name"],
                 party=person["party"],
                 organisation=person["organisation__name"] or "",
-                career_stage=_disclosed(person["career_stage"], consented),
-                contract=_disclosed(person["contract"], consented),
-                gender=_disclosed(person["gender"], consented),
+                career_stage=career_stage,
+                contract=contract,
+                gender=gender,
+                project_answers=project_answers if project_answers != answers else None,
                 hours=totals.hours(),
                 unfunded_hours=totals.unfunded(),
                 time_value=totals.value(),
@@ -286,14 +310,30 @@ def _time_by_person(
     return time
 
 
+def _answers(person: dict[str, Any], consented: bool) -> tuple[str, str, str]:
+    """Career stage, contract and gender, each NOT_DISCLOSED unless consented to and given."""
+    return (
+        _disclosed(person["career_stage"], consented),
+        _disclosed(person["contract"], consented),
+        _disclosed(person["gender"], consented),
+    )
+
+
 def _disclosed(value: str, consented: bool) -> str:
     return value if consented and value and value != "not_say" else NOT_DISCLOSED
 
 
 def burden(
-    projects: QuerySet[Project], *, threshold: int, warning_ratio: Decimal, linked: bool = False
+    projects: QuerySet[Project],
+    *,
+    threshold: int,
+    warning_ratio: Decimal,
+    counted_by: Organisation | None = None,
 ) -> BurdenReport:
-    loads = person_loads(projects, with_projects=linked)
+    """The burden page over the projects: a project's own (by general consent), or with
+    `counted_by` that organisation's, linked to each of its projects' pages."""
+    linked = counted_by is not None
+    loads = person_loads(projects, with_projects=linked, counted_by=counted_by)
     organisations = {load.organisation: load.organisation for load in loads if load.organisation}
     return analyse(
         loads,

@@ -27,6 +27,7 @@ from coproduce.accounts.services import (
     person_update_equity,
 )
 from coproduce.audit.models import AuditEvent
+from coproduce.costs.queries import burden_for_project
 from tests.conftest import Team, client_for
 from tests.factories import make_user, share
 
@@ -460,3 +461,89 @@ def test_an_accepted_invitation_gives_an_officer_nothing_until_the_member_choose
     share(team.carol, team.organisation, seen_by_name=True)
     assert client_for(officer).get(equity).status_code == 200
     assert Person.objects.get(pk=team.carol.person.pk).career_stage == "early"
+
+
+# The organisation's burden page counts answers by the organisation's own consent ------------
+
+
+def test_the_organisation_burden_page_uses_each_persons_choice_to_be_counted_by_it(
+    team: Team,
+) -> None:
+    """Bob chose to be counted by Northbridge; Alice chose it too but gave no general consent;
+    Carol gave general consent but is no member of Northbridge; Oscar is a member who gave
+    general consent but did not choose to be counted by it."""
+    for user, consent in ((team.alice, False), (team.bob, True), (team.carol, True)):
+        person_update_equity(by=user, person=user.person, **{**ANSWERS, "equity_consent": consent})
+    person_update_equity(by=team.oscar, person=team.oscar.person, **ANSWERS)
+    share(team.bob, team.organisation)
+    share(team.alice, team.organisation)
+    viewer = team.organisation.memberships.get(person=team.bob.person)
+    viewer.is_portfolio_viewer = True
+    viewer.save()
+
+    response = client_for(team.bob).get(
+        reverse("organisation_costs:burden", kwargs={"organisation_id": team.organisation.pk})
+    )
+
+    careers = {load.name: load.career_stage for load in response.context["report"].people}
+    assert careers["Bob Researcher"] == "early"
+    assert careers["Alice Lead"] == "early"
+    assert careers["Carol Contributor"] == "not_disclosed"
+    assert careers["Oscar Outsider"] == "not_disclosed"
+    assert "members of Northbridge University who chose to be counted" in response.content.decode()
+    # The project's own page keeps the general consent.
+    on_project = {load.name: load.career_stage for load in burden_for_project(team.project).people}
+    assert on_project["Carol Contributor"] == "early"
+    assert on_project["Alice Lead"] == "not_disclosed"
+
+
+# Leaving -------------------------------------------------------------------------------------
+
+
+def leave_url(user: User, organisation: Organisation) -> str:
+    membership = OrganisationMembership.objects.get(organisation=organisation, person__user=user)
+    return reverse("accounts:membership_leave", args=[membership.pk])
+
+
+def test_leaving_asks_first_then_the_answers_stop_counting_at_once(team: Team) -> None:
+    officer = make_user(organisation=team.organisation, equity_officer=True)
+    counted = [make_user(organisation=team.organisation, counted=True) for _ in range(6)]
+    for user in counted:
+        person_update_equity(by=user, person=user.person, **ANSWERS)
+    leaver = counted[0]
+    page = leave_url(leaver, team.organisation)
+    equity = reverse("organisations:equity", args=[team.organisation.pk])
+    assert client_for(officer).get(equity).context["figures"].counted == 6
+
+    asked = client_for(leaver).get(page)
+
+    assert b"Leave Northbridge University?" in asked.content
+    assert team.organisation.memberships.filter(person=leaver.person).exists()
+
+    response = client_for(leaver).post(page)
+
+    assert response.status_code == 302
+    assert not team.organisation.memberships.filter(person=leaver.person).exists()
+    assert client_for(officer).get(equity).context["figures"].counted == 5
+    event = AuditEvent.objects.for_organisation(team.organisation.pk).get(
+        action="organisation.member_leave"
+    )
+    assert event.changes["counted_in_figures"] == {"from": True, "to": None}
+
+
+@pytest.mark.parametrize("who", ["alice", "oscar"])
+def test_nobody_else_can_make_a_member_leave(team: Team, admin: User, who: str) -> None:
+    page = leave_url(team.bob, team.organisation)
+
+    response = client_for(getattr(team, who)).post(page)
+
+    assert response.status_code == 404
+    assert team.organisation.memberships.filter(person=team.bob.person).exists()
+
+
+def test_the_only_administrator_cannot_leave(team: Team, admin: User) -> None:
+    response = client_for(admin).post(leave_url(admin, team.organisation), follow=True)
+
+    assert "only administrator of Northbridge University" in response.content.decode()
+    assert team.organisation.memberships.filter(person=admin.person).exists()
+    assert "organisation.member_leave" not in log_actions(team.organisation)
