@@ -57,21 +57,24 @@ def held_import_create(
     *, by: User, project: Project, upload: UploadedFile[bytes], asked: NeedsConfirmation
 ) -> HeldImport:
     """Keep an upload that transfer.import_file has checked and found warnings in, for `by`
-    to confirm on `project`; expired held files are swept first."""
+    to confirm on `project`. It replaces any file `by` held for `project` before (so one
+    person keeps at most one file, of at most the upload limit, per project), and expired
+    held files are swept first."""
     held_imports_clean()
+    for earlier in HeldImport.objects.filter(created_by=by, project=project):
+        _discard(earlier)
     token = secrets.token_urlsafe(32)
     directory = held_directory()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / token
     digest = hashlib.sha256()
     size = 0
-    with path.open("xb") as out:
-        upload.seek(0)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
     try:
+        with path.open("xb") as out:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
         return HeldImport.objects.create(
             token=token,
             project=project,

@@ -1536,3 +1536,20 @@ def test_holding_a_new_file_sweeps_the_expired_ones(world: World) -> None:
 
     assert list(HeldImport.objects.values_list("token", flat=True)) == [new]
     assert [path.name for path in held_files()] == [new]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_new_upload_replaces_the_file_the_person_held_for_the_project(world: World) -> None:
+    alice = client_for(world.team.alice)
+    _, first = upload_with_warnings(alice, world.project)
+    _, bobs = upload_with_warnings(client_for(world.team.bob), world.project)
+    _, twins = upload_with_warnings(alice, world.twin)
+
+    _, second = upload_with_warnings(alice, world.project)
+
+    assert set(HeldImport.objects.values_list("token", flat=True)) == {bobs, twins, second}
+    assert {path.name for path in held_files()} == {bobs, twins, second}
+    replaced = confirm(alice, world.project, first, confirmed="on")
+    assert "The file you checked is no longer kept" in replaced.content.decode()
+    assert CostItem.objects.count() == 0
