@@ -14,6 +14,7 @@ never asks again about what was confirmed when it was first saved.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,13 @@ class NeedsConfirmation(Exception):
     @property
     def unlisted(self) -> int:
         return self.total - len(self.cautions)
+
+    @property
+    def digest(self) -> str:
+        """What was asked about, in 64 hex digits: a confirmation given for one set of cautions
+        can be told from one for another (an import confirmed after its file was checked)."""
+        text = "\n".join([str(self.total), *(repr(caution) for caution in self.cautions)])
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def require_confirmation(cautions: Iterable[Caution], confirmed: bool) -> None:

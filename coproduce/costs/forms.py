@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q
 
 from coproduce.accounts.models import Organisation, Person
@@ -364,5 +364,16 @@ class ImportForm(forms.Form):
         help_text="A cost items or time file, as .csv (UTF-8) or .xlsx, with the columns in the "
         "import format. Every row is checked first: if any row has a problem, nothing is saved.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirm the warnings of a file already uploaded and checked: it is held on the server
+    (coproduce.costs.held_imports) under `token`, so it need not be chosen again."""
+
+    token = forms.CharField(
+        max_length=64,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"\A[A-Za-z0-9_-]+\Z", "This is not a held file's token.")],
     )
     confirmed = ConfirmField()

@@ -493,3 +493,34 @@ class TimeEntry(models.Model):
     @property
     def hours(self) -> Decimal:
         return total_hours(self)
+
+
+class HeldImport(models.Model):
+    """An import file kept between its check and the person's confirmation of its warnings.
+
+    The bytes live in a private file named by `token` (coproduce.costs.held_imports), never by
+    anything the person sent; the row binds the file to the person and project it was checked
+    for, so no one else can import it. It is deleted once imported, cancelled or expired.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # The name the file was uploaded with: it names the file in messages and the audit log
+    # and decides its type (.csv or .xlsx), as for any upload.
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # The digest of the warnings the person was shown (NeedsConfirmation.digest): the tick
+    # confirms those, and only those.
+    cautions_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="held_import_expires_at")]
+
+    def __str__(self) -> str:
+        return f"{self.filename}, held for confirmation until {self.expires_at:%H:%M}"

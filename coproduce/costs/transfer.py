@@ -240,20 +240,25 @@ def import_file(
     filename: str | None = None,
     progress: ProgressCallback | None = None,
     confirmed: bool = False,
+    seen: str | None = None,
 ) -> ImportResult:
     """Import a cost items or time file (CSV or XLSX) into the project, all rows or none.
 
     The layout is recognised from the header row. Raises ImportRejected, having saved nothing,
     when anything is wrong; NeedsConfirmation, having saved nothing, when rows have cautions
-    (the forms' own, from costs.cautions) and the import is not `confirmed`.
+    (the forms' own, from costs.cautions) and the import is not `confirmed`. Given `seen`, the
+    digest of the cautions the person was shown (NeedsConfirmation.digest), `confirmed`
+    confirms those only: if the file's rows now raise others, it asks again.
     `filename` names the file in the audit log and decides its type by
     its extension (.csv or .xlsx); it defaults to the path's name.
     """
     name = filename or _name_of(path_or_file)
     file_format = _check_container(path_or_file, name)
     checked = _first_pass(path_or_file, file_format, project, progress)
-    if checked.cautions.count and not confirmed:
-        raise NeedsConfirmation(checked.cautions.listed, checked.cautions.count)
+    if checked.cautions.count:
+        asked = NeedsConfirmation(checked.cautions.listed, checked.cautions.count)
+        if not confirmed or (seen is not None and asked.digest != seen):
+            raise asked
     with transaction.atomic():
         lock_project(project.pk)
         result = _second_pass(

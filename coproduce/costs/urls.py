@@ -11,6 +11,7 @@ urlpatterns = [
     path("costs/payments/add/", views.payment_add, name="payment_add"),
     path("costs/export/", views.export_file, name="export"),
     path("costs/import/", views.import_upload, name="import"),
+    path("costs/import/confirm/", views.import_confirm, name="import_confirm"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/add/", views.activity_add, name="activity_add"),
     path("activities/<int:activity_id>/", views.activity_edit, name="activity_edit"),

@@ -28,12 +28,13 @@ from coproduce.core.permissions import (
 )
 from coproduce.core.removal import Removal, confirm_removal
 from coproduce.core.warnings import NeedsConfirmation
-from coproduce.costs import charts, queries, services, transfer
+from coproduce.costs import charts, held_imports, queries, services, transfer
 from coproduce.costs.forms import (
     ActivityForm,
     AttendeeFormSet,
     CostItemForm,
     DisclosureForm,
+    ImportConfirmForm,
     ImportForm,
     MemberTermsForm,
     PaymentForm,
@@ -46,6 +47,7 @@ from coproduce.costs.models import (
     CostCategory,
     CostItem,
     CostStatus,
+    HeldImport,
     MemberTerms,
     PaymentThreshold,
     Rate,
@@ -366,34 +368,90 @@ def export_file(request: AuthenticatedHttpRequest, project: Project) -> HttpResp
 @require_project_permission(Permission.COSTS_EDIT)
 def import_upload(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
     """Upload a cost items or time file: every row is checked first, and either all of them
-    are saved or none, with each problem listed by row and column."""
+    are saved or none, with each problem listed by row and column. A file whose rows have
+    warnings is held on the server until they are confirmed (import_confirm)."""
     form = ImportForm(form_data(request), request.FILES or None)
-    rejected: transfer.ImportRejected | None = None
-    unlisted = 0
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = transfer.import_file(
-                by=request.user,
-                project=project,
-                path_or_file=upload,
-                filename=upload.name,
-                confirmed=form.cleaned_data["confirmed"],
-            )
-        except transfer.ImportRejected as error:
-            rejected = error
-        except NeedsConfirmation as error:
-            ask_to_confirm(form, error)
-            unlisted = error.unlisted
-        else:
-            messages.success(request, f"Imported all {result.rows:,} rows of {upload.name}.")
-            target = "costs:budget" if result.layout == "costs" else "costs:activities"
-            return redirect(target, project_id=project.pk)
-    return render(
-        request,
-        "costs/import_form.html",
-        {"project": project, "form": form, "rejected": rejected, "unlisted": unlisted},
-    )
+    if request.method != "POST" or not form.is_valid():
+        return _import_page(request, project, form=form)
+    upload = form.cleaned_data["file"]
+    try:
+        result = transfer.import_file(
+            by=request.user, project=project, path_or_file=upload, filename=upload.name
+        )
+    except transfer.ImportRejected as error:
+        return _import_page(request, project, form=form, rejected=error)
+    except NeedsConfirmation as asked:
+        held = held_imports.held_import_create(
+            by=request.user, project=project, upload=upload, asked=asked
+        )
+        return _import_page(request, project, confirm=_confirm_form(held, asked), asked=asked)
+    return _imported(request, project, result, upload.name)
+
+
+@require_project_permission(Permission.COSTS_EDIT)
+@require_POST
+def import_confirm(request: AuthenticatedHttpRequest, project: Project) -> HttpResponse:
+    """Import, or cancel, a file held since its upload, once its warnings are confirmed; the
+    form posts only the held file's token (someone else's is refused) and the tick."""
+    form = ImportConfirmForm(request.POST)
+    held = None
+    if form.is_valid():
+        token = form.cleaned_data["token"]
+        held = held_imports.held_import_get(by=request.user, project=project, token=token)
+    if held is None:
+        return _import_page(request, project, form=ImportForm(), gone=True)
+    if "cancel" in request.POST:
+        held_imports.held_import_cancel(held=held)
+        messages.info(request, f"Nothing was imported from {held.filename}.")
+        return redirect("costs:budget", project_id=project.pk)
+    try:
+        result = held_imports.held_import_confirm(
+            by=request.user, project=project, held=held, confirmed=form.cleaned_data["confirmed"]
+        )
+    except held_imports.HeldImportGone:
+        return _import_page(request, project, form=ImportForm(), gone=True)
+    except transfer.ImportRejected as error:
+        return _import_page(request, project, form=ImportForm(), rejected=error)
+    except NeedsConfirmation as asked:
+        return _import_page(request, project, confirm=_confirm_form(held, asked), asked=asked)
+    return _imported(request, project, result, held.filename)
+
+
+def _confirm_form(held: HeldImport, asked: NeedsConfirmation) -> ImportConfirmForm:
+    form = ImportConfirmForm({"token": held.token})
+    form.full_clean()
+    ask_to_confirm(form, asked)
+    form.held = held  # type: ignore[attr-defined]
+    return form
+
+
+def _import_page(
+    request: AuthenticatedHttpRequest,
+    project: Project,
+    *,
+    form: ImportForm | None = None,
+    confirm: ImportConfirmForm | None = None,
+    asked: NeedsConfirmation | None = None,
+    rejected: transfer.ImportRejected | None = None,
+    gone: bool = False,
+) -> HttpResponse:
+    context = {
+        "project": project,
+        "form": form,
+        "confirm": confirm,
+        "unlisted": asked.unlisted if asked else 0,
+        "rejected": rejected,
+        "gone": held_imports.GONE_MESSAGE if gone else None,
+    }
+    return render(request, "costs/import_form.html", context)
+
+
+def _imported(
+    request: AuthenticatedHttpRequest, project: Project, result: transfer.ImportResult, name: str
+) -> HttpResponse:
+    messages.success(request, f"Imported all {result.rows:,} rows of {name}.")
+    target = "costs:budget" if result.layout == "costs" else "costs:activities"
+    return redirect(target, project_id=project.pk)
 
 
 @require_project_permission(Permission.PROJECT_VIEW)

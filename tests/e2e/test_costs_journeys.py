@@ -7,6 +7,7 @@ import datetime
 import re
 from decimal import Decimal
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from coproduce.accounts.models import User
 from coproduce.catalogue.models import Stage
+from coproduce.costs import transfer
 from coproduce.costs.models import CostItem, TimeEntry
 from coproduce.costs.services import AttendeeTime, activity_save, cost_item_create
 from coproduce.projects.services import membership_add
@@ -274,6 +276,50 @@ def test_payment_past_a_weekly_threshold_is_recorded_once_confirmed(page: Page, 
     expect(
         page.get_by_role("note").filter(has_text="UK Permitted Work lower limit")
     ).to_contain_text("You have been paid more than the UK Permitted Work lower limit this week")
+
+
+def test_imported_payment_with_warnings_is_confirmed_without_choosing_the_file_again(
+    page: Page, team: Team, tmp_path: Path
+) -> None:
+    # Arrange: a file with a £75 payment to Carol this week, past the £20 weekly limit
+    columns = transfer.COST_COLUMNS
+    row = {
+        "status": "actual",
+        "category": "contributor_payment",
+        "stage": "1",
+        "description": "Advisory group (imported)",
+        "payee": team.carol.email,
+        "bearer_organisation": team.organisation.name,
+        "defrayed_by": "project_budget",
+        "date": today().isoformat(),
+        "currency": "GBP",
+        "amount": "75.00",
+    }
+    path = tmp_path / "payments.csv"
+    path.write_text(",".join(columns) + "\n" + ",".join(row.get(c, "") for c in columns) + "\n")
+    sign_in(page, team.alice)
+    page.goto(project_path(team, "costs/"))
+    page.get_by_role("link", name="Import from a file").click()
+
+    # Act
+    page.get_by_label("File to import").set_input_files(path)
+    page.get_by_role("button", name="Check and import").click()
+
+    # Assert: the warning is listed, the file is kept, and nothing is saved yet
+    expect(page.get_by_role("alert").filter(has_text="Row 2, column amount")).to_contain_text(
+        "This payment would take Carol Contributor past the UK Permitted Work lower limit"
+    )
+    expect(page.locator("input[type=file]")).to_have_count(0)
+    assert not CostItem.objects.exists()
+
+    # Act: tick and import, without choosing the file again
+    page.get_by_role("checkbox", name="I have checked this, save anyway").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+
+    # Assert
+    expect(page.get_by_text("Imported all 1 rows of payments.csv.")).to_be_visible()
+    payment = CostItem.objects.get()
+    assert (payment.payee, payment.amount) == (team.carol.person, Decimal("75.00"))
 
 
 # 3. Planning a cost, spending past it, and reading the budget

@@ -33,8 +33,9 @@ from openpyxl import Workbook, load_workbook
 from coproduce.accounts.models import Organisation, Person
 from coproduce.audit.models import AuditEvent
 from coproduce.catalogue.models import Stage
+from coproduce.core.permissions import Permission, has_permission
 from coproduce.core.warnings import NeedsConfirmation
-from coproduce.costs import services, spreadsheet, transfer
+from coproduce.costs import held_imports, services, spreadsheet, transfer
 from coproduce.costs.management.commands.costs import ImportProgress
 from coproduce.costs.models import (
     Activity,
@@ -42,6 +43,7 @@ from coproduce.costs.models import (
     CostItem,
     CostStatus,
     DefrayedBy,
+    HeldImport,
     Rate,
     TimeEntry,
 )
@@ -1320,22 +1322,234 @@ def test_command_lists_warnings_and_imports_only_with_confirm_warnings(
     assert CostItem.objects.count() == 1
 
 
-@pytest.mark.django_db
-def test_import_page_lists_the_warnings_and_saves_once_ticked(world: World) -> None:
-    client = client_for(world.team.alice)
-    page = reverse("costs:import", kwargs={"project_id": world.project.pk})
+# --- The import page: warnings confirmed without choosing the file again --------------------
+
+
+def import_page(project: Project, view: str = "costs:import") -> str:
+    return reverse(view, kwargs={"project_id": project.pk})
+
+
+def upload_with_warnings(client: Any, project: Project) -> tuple[Any, str]:
+    """Upload a £250 payment, which has warnings; the page and the held file's token."""
     content = csv_bytes(COSTS_HEADER, payment_row("250.00"))
+    response = client.post(
+        import_page(project), {"file": SimpleUploadedFile("payments.csv", content)}
+    )
+    found = re.search(r'name="token" value="([^"]+)"', response.content.decode())
+    assert found is not None, "the confirmation form carries the held file's token"
+    return response, found.group(1)
 
-    def upload(**extra: str) -> Any:
-        return client.post(page, {"file": SimpleUploadedFile("p.csv", content), **extra})
 
-    first = upload()
+def confirm(client: Any, project: Project, token: str, **extra: str) -> Any:
+    return client.post(import_page(project, "costs:import_confirm"), {"token": token, **extra})
 
-    assert first.status_code == 200
+
+def held_files() -> list[Path]:
+    directory = held_imports.held_directory()
+    return sorted(directory.iterdir()) if directory.is_dir() else []
+
+
+@pytest.fixture
+def no_held_files() -> Iterator[None]:
+    """Each test starts and ends with no held file, the media directory being shared."""
+    for path in held_files():
+        path.unlink()
+    yield
+    for path in held_files():
+        path.unlink()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_import_page_lists_the_warnings_and_imports_once_ticked_without_the_file_again(
+    world: World,
+) -> None:
+    client = client_for(world.team.alice)
+
+    first, token = upload_with_warnings(client, world.project)
+
     html = first.content.decode()
+    assert first.status_code == 200
     assert "Row 2, column amount: This payment would take Carol Contributor" in html
-    assert "I have checked this, save anyway" in html
-    assert CostItem.objects.count() == 0
+    assert 'name="confirmed"' in html
+    assert 'type="file"' not in html  # the confirmation asks for no file
+    assert counts()["CostItem"] == 0
+    assert len(held_files()) == 1
+    before = counts()
 
-    assert upload(confirmed="on").status_code == 302
+    confirmed = confirm(client, world.project, token, confirmed="on")
+
+    assert confirmed.status_code == 302
+    assert CostItem.objects.get().amount == Decimal("250.00")
+    assert counts()["AuditEvent"] == before["AuditEvent"] + 1  # one import, recorded once
+    assert HeldImport.objects.count() == 0
+    assert held_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_held_file_is_not_imported_without_the_tick_and_stays_held(world: World) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+
+    again = confirm(client, world.project, token)
+
+    assert again.status_code == 200
+    assert "This payment would take Carol Contributor" in again.content.decode()
+    assert CostItem.objects.count() == 0
+    assert confirm(client, world.project, token, confirmed="on").status_code == 302
     assert CostItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_held_file_cannot_be_imported_by_another_user_or_into_another_project(
+    world: World,
+) -> None:
+    team = world.team
+    _, token = upload_with_warnings(client_for(team.alice), world.project)
+    before = counts()
+
+    # Bob may edit the project's costs, but did not upload the file; Oscar edits his own
+    # project's; Alice is lead of the twin, but checked the file for the first project.
+    oscars = Project.objects.get(title="Oscar's own study")
+    assert has_permission(team.bob, Permission.COSTS_EDIT, project=world.project)
+    assert has_permission(team.oscar, Permission.COSTS_EDIT, project=oscars)
+    attempts = [
+        confirm(client_for(team.bob), world.project, token, confirmed="on"),
+        confirm(client_for(team.oscar), oscars, token, confirmed="on"),
+        confirm(client_for(team.alice), world.twin, token, confirmed="on"),
+        confirm(client_for(team.bob), world.project, token, cancel="1"),
+    ]
+
+    assert [response.status_code for response in attempts] == [403, 403, 403, 403]
+    assert counts() == before
+    assert HeldImport.objects.filter(token=token).exists()
+    assert len(held_files()) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_confirmation_replayed_after_the_import_saves_nothing_twice(world: World) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+    assert confirm(client, world.project, token, confirmed="on").status_code == 302
+    after = counts()
+
+    replay = confirm(client, world.project, token, confirmed="on")
+
+    assert replay.status_code == 200
+    assert "The file you checked is no longer kept" in replay.content.decode()
+    assert 'type="file"' in replay.content.decode()  # it asks for the file again
+    assert counts() == after
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_an_expired_held_file_asks_for_the_file_again_and_is_removed(world: World) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+    HeldImport.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    response = confirm(client, world.project, token, confirmed="on")
+
+    assert "The file you checked is no longer kept" in response.content.decode()
+    assert CostItem.objects.count() == 0
+    assert HeldImport.objects.count() == 0
+    assert held_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_held_file_changed_on_the_server_is_not_imported(world: World) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+    (path,) = held_files()
+    path.write_bytes(path.read_bytes().replace(b"250.00", b"999.00"))
+
+    response = confirm(client, world.project, token, confirmed="on")
+
+    assert "The file you checked is no longer kept" in response.content.decode()
+    assert CostItem.objects.count() == 0
+    assert held_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_cancelling_forgets_the_held_file_and_imports_nothing(world: World) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+
+    response = confirm(client, world.project, token, confirmed="on", cancel="1")
+
+    assert response.status_code == 302
+    assert CostItem.objects.count() == 0
+    assert HeldImport.objects.count() == 0
+    assert held_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_held_file_whose_warnings_changed_since_they_were_shown_asks_again(
+    world: World,
+) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+    # After the check, the project's start moves past the payment's date: a new warning.
+    world.project.start_date = datetime.date(2025, 7, 1)
+    world.project.save()
+
+    response = confirm(client, world.project, token, confirmed="on")
+
+    assert response.status_code == 200
+    assert "before the project began on 1 July 2025" in response.content.decode()
+    assert CostItem.objects.count() == 0
+    assert confirm(client, world.project, token, confirmed="on").status_code == 302
+    assert CostItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_held_file_is_checked_again_against_the_size_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_for(world.team.alice)
+    _, token = upload_with_warnings(client, world.project)
+    monkeypatch.setattr(transfer, "MAX_FILE_BYTES", 10)
+
+    response = confirm(client, world.project, token, confirmed="on")
+
+    assert "Nothing was imported" in response.content.decode()
+    assert "the limit is" in response.content.decode()
+    assert CostItem.objects.count() == 0
+    assert held_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_holding_a_new_file_sweeps_the_expired_ones(world: World) -> None:
+    client = client_for(world.team.alice)
+    upload_with_warnings(client, world.project)
+    HeldImport.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    _, new = upload_with_warnings(client, world.project)
+
+    assert list(HeldImport.objects.values_list("token", flat=True)) == [new]
+    assert [path.name for path in held_files()] == [new]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_held_files")
+def test_a_new_upload_replaces_the_file_the_person_held_for_the_project(world: World) -> None:
+    alice = client_for(world.team.alice)
+    _, first = upload_with_warnings(alice, world.project)
+    _, bobs = upload_with_warnings(client_for(world.team.bob), world.project)
+    _, twins = upload_with_warnings(alice, world.twin)
+
+    _, second = upload_with_warnings(alice, world.project)
+
+    assert set(HeldImport.objects.values_list("token", flat=True)) == {bobs, twins, second}
+    assert {path.name for path in held_files()} == {bobs, twins, second}
+    replaced = confirm(alice, world.project, first, confirmed="on")
+    assert "The file you checked is no longer kept" in replaced.content.decode()
+    assert CostItem.objects.count() == 0
